@@ -1,0 +1,50 @@
+# Every target runs on the project's own Node 24 (node_modules/.bin/node, from the
+# `node` devDependency), whatever Node the machine has.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+STAMP := node_modules/.install-stamp
+REPORT := .tmp/vitest-report.json
+
+.PHONY: run test install generate check-gen typecheck lint build fuzz crash soak bench bench-quick bench-e2e clean
+
+## run: start the service on 127.0.0.1:8667 with an embedded SurrealDB under data/
+run: build
+	@if [ -z "$$SPOOKY_AUTH_SECRET" ] && [ -z "$$SPOOKY_INSECURE_DEV" ]; then \
+	  echo "make run: SPOOKY_AUTH_SECRET is not set, so starting in INSECURE DEV MODE (no auth). Set SPOOKY_AUTH_SECRET=... to require a bearer token." >&2; \
+	  export SPOOKY_INSECURE_DEV=1; \
+	fi; \
+	exec node dist/src/main.js
+
+## test: install, generate, check gen/ drift, type-check, lint the proto, run every test
+test: install check-gen typecheck lint
+	@mkdir -p .tmp
+	@rm -f $(REPORT)
+	@status=0; vitest run --reporter=default --reporter=json --outputFile.json=$(REPORT) || status=$$?; \
+	node test/support/summary.mjs $(REPORT) || status=1; exit $$status
+
+install: $(STAMP)
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+generate: install
+	buf generate
+
+## check-gen: regenerate into a scratch folder and fail if gen/ differs
+check-gen: install
+	@rm -rf .tmp/gen-check && mkdir -p .tmp/gen-check
+	@buf generate -o .tmp/gen-check
+	@diff -r gen .tmp/gen-check/gen || { echo "gen/ is out of date with proto/: run 'make generate' and commit gen/" >&2; exit 1; }
+
+typecheck: install
+	tsc -p tsconfig.json --noEmit
+
+lint: install
+	buf lint
+
+build: install
+	tsc -p tsconfig.build.json
+
+clean:
+	rm -rf dist .tmp

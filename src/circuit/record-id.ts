@@ -1,0 +1,99 @@
+/**
+ * Record ids, as SurrealDB writes them: `table:key`, where the key is an
+ * integer (`user:1`), a plain identifier (`user:alice`) or any string escaped in
+ * angle brackets or backticks (`user:⟨a b⟩`, `` user:`a b` ``).
+ *
+ * Invariant: `user:1` (integer key) and `user:⟨1⟩` (string key) are different
+ * records, and `toString()` is canonical, so it can key maps.
+ */
+export type RecordKey = string | number;
+
+const PLAIN_IDENT = /^[A-Za-z0-9_]+$/;
+const ALL_DIGITS = /^[0-9]+$/;
+const INTEGER = /^-?[0-9]+$/;
+
+export class RecordId {
+  readonly table: string;
+  readonly key: RecordKey;
+  /** Canonical text, computed once: ids are compared and hashed constantly. */
+  readonly text: string;
+
+  constructor(table: string, key: RecordKey) {
+    this.table = table;
+    this.key = key;
+    this.text = `${escapeIdent(table)}:${escapeKey(key)}`;
+  }
+
+  toString(): string {
+    return this.text;
+  }
+
+  equals(other: RecordId): boolean {
+    return this.text === other.text;
+  }
+}
+
+export class RecordIdSyntaxError extends Error {
+  override name = "RecordIdSyntaxError";
+}
+
+/**
+ * Parses record-id text. Integer keys become numbers when they fit a signed
+ * 64-bit integer exactly as a JS number (|k| ≤ 2^53 − 1); SurrealDB reads larger
+ * digit strings as string keys, and so do we.
+ */
+export function parseRecordId(text: string): RecordId {
+  const colon = findTableEnd(text);
+  if (colon <= 0) throw new RecordIdSyntaxError(`record id ${JSON.stringify(text)} is not of the form table:key`);
+  const table = unescape(text.slice(0, colon), "table", text);
+  const rawKey = text.slice(colon + 1);
+  if (rawKey.length === 0) throw new RecordIdSyntaxError(`record id ${JSON.stringify(text)} has an empty key`);
+  return new RecordId(table, parseKey(rawKey, text));
+}
+
+function findTableEnd(text: string): number {
+  if (text.startsWith("⟨") || text.startsWith("`")) {
+    const close = text.startsWith("⟨") ? "⟩" : "`";
+    for (let i = 1; i < text.length; i++) {
+      if (text[i] === "\\") i++;
+      else if (text[i] === close) return text[i + 1] === ":" ? i + 1 : -1;
+    }
+    return -1;
+  }
+  return text.indexOf(":");
+}
+
+function parseKey(raw: string, whole: string): RecordKey {
+  if (INTEGER.test(raw)) {
+    const n = Number(raw);
+    if (Number.isSafeInteger(n)) return n;
+    return raw;
+  }
+  return unescape(raw, "key", whole);
+}
+
+function unescape(part: string, what: string, whole: string): string {
+  const open = part[0];
+  if (open === "⟨" || open === "`") {
+    const close = open === "⟨" ? "⟩" : "`";
+    if (!part.endsWith(close) || part.length < 2) {
+      throw new RecordIdSyntaxError(`record id ${JSON.stringify(whole)}: unterminated ${open}…${close} in the ${what}`);
+    }
+    return part.slice(1, -1).replace(/\\(.)/gu, "$1");
+  }
+  if (!PLAIN_IDENT.test(part)) {
+    throw new RecordIdSyntaxError(
+      `record id ${JSON.stringify(whole)}: the ${what} ${JSON.stringify(part)} must be a plain identifier or escaped as ⟨…⟩`,
+    );
+  }
+  return part;
+}
+
+function escapeIdent(table: string): string {
+  return PLAIN_IDENT.test(table) && !ALL_DIGITS.test(table) ? table : `⟨${table.replace(/⟩/g, "\\⟩")}⟩`;
+}
+
+function escapeKey(key: RecordKey): string {
+  if (typeof key === "number") return String(key);
+  return PLAIN_IDENT.test(key) && !ALL_DIGITS.test(key) ? key : `⟨${key.replace(/⟩/g, "\\⟩")}⟩`;
+}
