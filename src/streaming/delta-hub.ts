@@ -1,0 +1,286 @@
+/**
+ * The delta hub: fans the circuit's per-view deltas out to WatchDeltas streams.
+ *
+ * Everything here is synchronous, and JS runs one thing at a time, so a stream
+ * takes its snapshots and joins the subscriber indices in the same step: a delta
+ * is either already in the snapshot or delivered after it, never both, never
+ * neither. publish() costs O(deltas + streams following the affected views):
+ * streams are indexed by view id and by client id, and a slow stream is cut off
+ * rather than waited for.
+ *
+ * Each view has a bounded replay log shared by all streams, so a client that
+ * reconnects with its cursors gets exactly the deltas it missed.
+ */
+import type { Delta, ViewDelta, ViewState } from "../circuit/types.js";
+import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError } from "./errors.js";
+import { ReplayLog, type LogEntry } from "./replay-log.js";
+import { Subscriber } from "./subscriber.js";
+import type {
+  DeltaHubOptions,
+  DeltaMessage,
+  RecordBody,
+  SnapshotMessage,
+  ViewSource,
+  WatchDelta,
+  WatchMessage,
+  WatchRequest,
+} from "./types.js";
+
+export class DeltaHub {
+  private readonly byView = new Map<string, Set<Subscriber>>();
+  private readonly byClient = new Map<string, Set<Subscriber>>();
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly logs = new Map<string, ReplayLog>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(
+    private readonly source: ViewSource,
+    private readonly options: DeltaHubOptions,
+  ) {
+    requireInteger("replayLogSize", options.replayLogSize, 0);
+    requireInteger("queueLimit", options.queueLimit, 1);
+    requireInteger("heartbeatMs", options.heartbeatMs, 0);
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Delivers the deltas of one acknowledged mutation. Call it for every mutation,
+   * in order, right after the circuit applied it: a delta a stream already has
+   * (from a snapshot taken after the mutation) is dropped; bodies for
+   * includeRecords are read now, so they match the delta only if the circuit has
+   * not moved on.
+   */
+  publish(deltas: readonly ViewDelta[]): void {
+    for (const viewDelta of deltas) this.publishOne(viewDelta);
+  }
+
+  /**
+   * A view was registered (or re-registered, `replaced` being the change of
+   * membership). Streams of `clientId` that do not follow it yet start with its
+   * snapshot; streams that followed it only as another client's view get
+   * "closed" for it.
+   */
+  viewRegistered(viewId: string, clientId: string, replaced?: ViewDelta): void {
+    for (const subscriber of [...(this.byView.get(viewId) ?? [])]) {
+      const viaClient = !subscriber.explicitViews.has(viewId);
+      if (viaClient && subscriber.clientId !== clientId) this.closeFor(subscriber, viewId);
+    }
+    if (replaced !== undefined) this.publishOne(replaced);
+    const clientStreams = this.byClient.get(clientId);
+    if (clientStreams === undefined || clientStreams.size === 0) return;
+    const view = this.source.getView(viewId);
+    if (view === undefined) return;
+    for (const subscriber of clientStreams) {
+      if (subscriber.follows(viewId)) continue;
+      this.index(this.byView, viewId, subscriber);
+      subscriber.snapshot(viewId, this.snapshotOf(view, subscriber.includeRecords, false));
+    }
+  }
+
+  /** A view was removed: its followers get "closed" and its replay log goes. */
+  viewUnregistered(viewId: string, lastSequence: number): void {
+    this.logs.delete(viewId);
+    for (const subscriber of [...(this.byView.get(viewId) ?? [])]) {
+      this.closeFor(subscriber, viewId, lastSequence);
+    }
+  }
+
+  /** The state was reset: every stream ends with a ResetError; the hub stays open. */
+  reset(): void {
+    this.logs.clear();
+    for (const subscriber of [...this.subscribers]) subscriber.fail(new ResetError());
+  }
+
+  /**
+   * Opens a stream. Throws before streaming anything: InvalidWatchRequestError
+   * for a malformed request, ViewNotFoundError when a named view is unknown,
+   * HubClosedError after close(). The stream ends when `signal` aborts, when
+   * the consumer stops iterating, on close() (cleanly, after what is queued) or
+   * with an error (StreamOverflowError, ResetError).
+   */
+  subscribe(request: WatchRequest, signal: AbortSignal): AsyncIterableIterator<WatchMessage> {
+    if (this.closed) throw new HubClosedError();
+    const clientId = request.clientId === "" ? undefined : request.clientId;
+    validate(request, clientId);
+
+    const views = new Map<string, ViewState>();
+    const missing: string[] = [];
+    for (const id of request.viewIds) {
+      const view = this.source.getView(id);
+      if (view === undefined) missing.push(id);
+      else views.set(id, view);
+    }
+    if (missing.length > 0) throw new ViewNotFoundError([...new Set(missing)]);
+    if (clientId !== undefined) {
+      for (const id of this.source.viewIdsOfClient(clientId)) {
+        const view = views.has(id) ? undefined : this.source.getView(id);
+        if (view !== undefined) views.set(id, view);
+      }
+    }
+
+    const subscriber = new Subscriber(
+      {
+        queueLimit: this.options.queueLimit,
+        heartbeatMs: this.options.heartbeatMs,
+        now: this.now,
+        includeRecords: request.includeRecords,
+        clientId,
+        explicitViews: new Set(request.viewIds),
+        onEnd: (ended) => this.forget(ended),
+      },
+      signal,
+    );
+    if (signal.aborted) {
+      subscriber.return();
+      return subscriber;
+    }
+    this.subscribers.add(subscriber);
+    if (clientId !== undefined) this.index(this.byClient, clientId, subscriber);
+    for (const [id, view] of views) {
+      this.index(this.byView, id, subscriber);
+      this.start(subscriber, view, request.resumeFrom.get(id));
+    }
+    return subscriber;
+  }
+
+  /** Shutdown: every stream delivers what is queued and ends; no new streams. */
+  close(): void {
+    this.closed = true;
+    for (const subscriber of [...this.subscribers]) subscriber.finish();
+    this.logs.clear();
+  }
+
+  streamCount(): number {
+    return this.subscribers.size;
+  }
+
+  private publishOne(viewDelta: ViewDelta): void {
+    if (viewDelta.deltas.length === 0) return;
+    const followers = this.byView.get(viewDelta.viewId);
+    const log = this.logFor(viewDelta.viewId);
+    if (log === undefined && followers === undefined) return;
+
+    const bare: DeltaMessage = {
+      kind: "delta",
+      viewId: viewDelta.viewId,
+      sequence: viewDelta.sequence,
+      deltas: viewDelta.deltas,
+    };
+    const needsBodies = log !== undefined || someWantRecords(followers);
+    const entry: LogEntry = {
+      sequence: viewDelta.sequence,
+      bare,
+      withRecords: needsBodies ? { ...bare, deltas: viewDelta.deltas.map((d) => this.withBody(d)) } : bare,
+    };
+    log?.append(entry);
+    if (followers === undefined) return;
+    for (const subscriber of followers) {
+      if (subscriber.offer(viewDelta.viewId, entry) !== "gap") continue;
+      // The stream missed a delta (publish was skipped for it): replace its state.
+      const view = this.source.getView(viewDelta.viewId);
+      if (view !== undefined) subscriber.snapshot(viewDelta.viewId, this.snapshotOf(view, subscriber.includeRecords, true));
+    }
+  }
+
+  /** A view's first messages in a new stream: a snapshot, or the replay after a cursor. */
+  private start(subscriber: Subscriber, view: ViewState, cursor: number | undefined): void {
+    const id = view.spec.id;
+    if (cursor !== undefined) {
+      const missed = cursor === view.sequence ? [] : this.logs.get(id)?.since(cursor, view.sequence);
+      if (missed !== undefined) {
+        const messages = missed.map((entry) => (subscriber.includeRecords ? entry.withRecords : entry.bare));
+        subscriber.start(id, view.sequence, messages, cursor);
+        return;
+      }
+    }
+    const snapshot = this.snapshotOf(view, subscriber.includeRecords, cursor !== undefined);
+    subscriber.start(id, view.sequence, [snapshot]);
+  }
+
+  private snapshotOf(view: ViewState, includeRecords: boolean, reset: boolean): SnapshotMessage {
+    const snapshot: SnapshotMessage = {
+      kind: "snapshot",
+      viewId: view.spec.id,
+      sequence: view.sequence,
+      members: view.members,
+      reset,
+    };
+    if (!includeRecords) return snapshot;
+    const records = new Map<string, RecordBody>();
+    for (const member of view.members) {
+      const record = this.source.getRecord(member.id);
+      if (record !== undefined) records.set(member.id.text, record.body);
+    }
+    return { ...snapshot, records };
+  }
+
+  private withBody(delta: Delta): WatchDelta {
+    if (delta.event === "DELETED") return delta;
+    const record = this.source.getRecord(delta.id);
+    return record === undefined ? delta : { id: delta.id, event: delta.event, version: delta.version, record: record.body };
+  }
+
+  private logFor(viewId: string): ReplayLog | undefined {
+    if (this.options.replayLogSize === 0) return undefined;
+    let log = this.logs.get(viewId);
+    if (log === undefined) {
+      log = new ReplayLog(this.options.replayLogSize);
+      this.logs.set(viewId, log);
+    }
+    return log;
+  }
+
+  private closeFor(subscriber: Subscriber, viewId: string, sequence?: number): void {
+    const last = sequence ?? subscriber.lastQueuedSequence(viewId) ?? 0;
+    this.unindex(this.byView, viewId, subscriber);
+    subscriber.close(viewId, last);
+    // A stream of named views only has nothing left to wait for.
+    if (subscriber.clientId === undefined && subscriber.followCount === 0) subscriber.finish();
+  }
+
+  private forget(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+    for (const viewId of subscriber.followedViews()) this.unindex(this.byView, viewId, subscriber);
+    if (subscriber.clientId !== undefined) this.unindex(this.byClient, subscriber.clientId, subscriber);
+  }
+
+  private index(map: Map<string, Set<Subscriber>>, key: string, subscriber: Subscriber): void {
+    let set = map.get(key);
+    if (set === undefined) {
+      set = new Set();
+      map.set(key, set);
+    }
+    set.add(subscriber);
+  }
+
+  private unindex(map: Map<string, Set<Subscriber>>, key: string, subscriber: Subscriber): void {
+    const set = map.get(key);
+    if (set === undefined) return;
+    set.delete(subscriber);
+    if (set.size === 0) map.delete(key);
+  }
+}
+
+function someWantRecords(subscribers: ReadonlySet<Subscriber> | undefined): boolean {
+  if (subscribers === undefined) return false;
+  for (const subscriber of subscribers) if (subscriber.includeRecords) return true;
+  return false;
+}
+
+function validate(request: WatchRequest, clientId: string | undefined): void {
+  if (request.viewIds.length === 0 && clientId === undefined) {
+    throw new InvalidWatchRequestError("WatchDeltas needs view ids, a client id, or both");
+  }
+  for (const [viewId, cursor] of request.resumeFrom) {
+    if (!Number.isSafeInteger(cursor) || cursor < 0) {
+      throw new InvalidWatchRequestError(`resume cursor for view ${JSON.stringify(viewId)} must be a non-negative integer, got ${cursor}`);
+    }
+  }
+}
+
+function requireInteger(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`DeltaHub option ${name} must be an integer ≥ ${min}, got ${value}`);
+  }
+}

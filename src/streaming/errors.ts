@@ -1,0 +1,61 @@
+/**
+ * Why a WatchDeltas request fails or a stream ends. Each error has a `code` named
+ * after the gRPC status it maps to, so the server maps them by duck typing
+ * without src/streaming importing anything from Connect.
+ */
+
+/** The request is malformed (no view and no client id, a negative cursor…). */
+export class InvalidWatchRequestError extends Error {
+  override name = "InvalidWatchRequestError";
+  readonly code = "INVALID_ARGUMENT" as const;
+}
+
+/** Some requested view ids are not registered; nothing was streamed. */
+export class ViewNotFoundError extends Error {
+  override name = "ViewNotFoundError";
+  readonly code = "NOT_FOUND" as const;
+  readonly viewIds: readonly string[];
+
+  constructor(viewIds: readonly string[]) {
+    super(`unknown view id${viewIds.length === 1 ? "" : "s"}: ${viewIds.map((id) => JSON.stringify(id)).join(", ")}`);
+    this.viewIds = viewIds;
+  }
+}
+
+/**
+ * The consumer fell `queueLimit` messages behind. `lastSequences` holds, per view,
+ * the last sequence the consumer took from the stream (views it had not yet
+ * received a snapshot of are absent): resubscribing with it as `resumeFrom`
+ * continues without gaps or repeats.
+ */
+export class StreamOverflowError extends Error {
+  override name = "StreamOverflowError";
+  readonly code = "RESOURCE_EXHAUSTED" as const;
+  readonly lastSequences: ReadonlyMap<string, number>;
+
+  constructor(queueLimit: number, lastSequences: ReadonlyMap<string, number>) {
+    const cursors = [...lastSequences].map(([id, seq]) => `${id}=${seq}`).join(", ");
+    super(`stream fell more than ${queueLimit} messages behind; resume from {${cursors}}`);
+    this.lastSequences = lastSequences;
+  }
+}
+
+/** The server's state was reset: every view is gone, so every stream ends. */
+export class ResetError extends Error {
+  override name = "ResetError";
+  readonly code = "ABORTED" as const;
+
+  constructor() {
+    super("the server state was reset; every view was removed");
+  }
+}
+
+/** The hub is shut down and accepts no new streams. */
+export class HubClosedError extends Error {
+  override name = "HubClosedError";
+  readonly code = "UNAVAILABLE" as const;
+
+  constructor() {
+    super("the server is shutting down");
+  }
+}
