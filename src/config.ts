@@ -1,0 +1,177 @@
+/**
+ * SSP's configuration: every environment variable, read and validated once at
+ * start. A bad value throws a ConfigError naming the variable; main prints its
+ * message as one line and exits non-zero. Names follow the original sidecar's
+ * where it had one, so its users can switch without relearning.
+ */
+import path from "node:path";
+
+export type LogFormat = "json" | "pretty";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  /** Where the service listens, `host:port` (LISTEN_ADDR). */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** The bearer secret (SPOOKY_AUTH_SECRET); undefined only in insecure dev mode. */
+  readonly authSecret: string | undefined;
+  /** SPOOKY_INSECURE_DEV=1: serve without auth, announced on every start. */
+  readonly insecureDev: boolean;
+  /** SPOOKY_DATA_DIR, absolute. */
+  readonly dataDir: string;
+  readonly save: {
+    /** SAVE_DEBOUNCE_MS: quiet period before a snapshot. */
+    readonly debounceMs: number;
+    /** SAVE_MAX_DELAY_MS: a snapshot at least this often under continuous load. */
+    readonly maxDelayMs: number;
+  };
+  readonly surreal: {
+    /** mem://, surrealkv://path, ws://host:port or wss://host:port. */
+    readonly url: string;
+    /** Whether `url` runs inside this process (mem://, surrealkv://). */
+    readonly embedded: boolean;
+    readonly user: string | undefined;
+    readonly pass: string | undefined;
+    readonly namespace: string;
+    readonly database: string;
+  };
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+  /** SSP_SHUTDOWN_TIMEOUT_MS: how long shutdown waits for in-flight calls. */
+  readonly shutdownTimeoutMs: number;
+  readonly watch: {
+    /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
+    readonly queueLimit: number;
+    /** SSP_WATCH_HEARTBEAT_MS: heartbeat interval on idle streams. */
+    readonly heartbeatMs: number;
+    /** SSP_REPLAY_LOG_SIZE: deltas kept per view for resuming streams. */
+    readonly replayLogSize: number;
+  };
+}
+
+/** A configuration error: `message` is the one line to print. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const SURREAL_SCHEMES = ["mem:", "surrealkv:", "ws:", "wss:"];
+
+/** Reads the configuration from `env`; throws ConfigError on the first bad value. */
+export function loadConfig(env: Env = process.env): Config {
+  const insecureDev = readFlag(env, "SPOOKY_INSECURE_DEV");
+  const authSecret = readString(env, "SPOOKY_AUTH_SECRET");
+  if (authSecret === undefined && !insecureDev) {
+    throw new ConfigError(
+      "SPOOKY_AUTH_SECRET",
+      "is not set: set it to the bearer secret clients must send, or set SPOOKY_INSECURE_DEV=1 to run without auth (development only)",
+    );
+  }
+  const dataDir = path.resolve(readString(env, "SPOOKY_DATA_DIR") ?? "data");
+  return {
+    listen: readHostPort(env, "LISTEN_ADDR", "127.0.0.1:8667"),
+    authSecret,
+    insecureDev,
+    dataDir,
+    save: {
+      debounceMs: readInt(env, "SAVE_DEBOUNCE_MS", 2000, 0),
+      maxDelayMs: readInt(env, "SAVE_MAX_DELAY_MS", 30000, 0),
+    },
+    surreal: readSurreal(env, dataDir),
+    log: {
+      level: readEnum(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+      format: readEnum(env, "LOG_FORMAT", ["json", "pretty"] as const, "json"),
+    },
+    shutdownTimeoutMs: readInt(env, "SSP_SHUTDOWN_TIMEOUT_MS", 10000, 0),
+    watch: {
+      queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
+      heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),
+      replayLogSize: readInt(env, "SSP_REPLAY_LOG_SIZE", 1000, 0),
+    },
+  };
+}
+
+function readSurreal(env: Env, dataDir: string): Config["surreal"] {
+  const addr = readString(env, "SURREALDB_ADDR");
+  let name = "SURREALDB_URL";
+  let url = readString(env, name);
+  if (url === undefined && addr !== undefined) {
+    // The original sidecar's host:port form; SURREALDB_URL wins when both are set.
+    name = "SURREALDB_ADDR";
+    const { host, port } = readHostPort(env, name, addr);
+    url = `ws://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  }
+  url ??= `surrealkv://${path.join(dataDir, "surreal")}`;
+  const scheme = SURREAL_SCHEMES.find((s) => url.startsWith(`${s}//`));
+  if (scheme === undefined) {
+    throw new ConfigError(name, `must be mem://, surrealkv://<path>, ws://<host:port> or wss://<host:port>, got ${JSON.stringify(url)}`);
+  }
+  if (scheme === "ws:" || scheme === "wss:") {
+    try {
+      const parsed = new URL(url);
+      if (parsed.hostname === "") throw new Error("no host");
+    } catch {
+      throw new ConfigError(name, `is not a valid ${scheme}// URL: ${JSON.stringify(url)}`);
+    }
+  }
+  if (scheme === "surrealkv:" && url.length === "surrealkv://".length) {
+    throw new ConfigError(name, "needs a path after surrealkv:// (e.g. surrealkv://data/surreal)");
+  }
+  return {
+    url,
+    embedded: scheme === "mem:" || scheme === "surrealkv:",
+    user: readString(env, "SURREALDB_USER"),
+    pass: readString(env, "SURREALDB_PASS"),
+    namespace: readString(env, "SURREALDB_NS") ?? "spooky",
+    database: readString(env, "SURREALDB_DB") ?? "ssp",
+  };
+}
+
+/** An empty value counts as unset, as shells make `VAR=` easy to write by accident. */
+function readString(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function readFlag(env: Env, name: string): boolean {
+  const value = readString(env, name)?.trim().toLowerCase();
+  if (value === undefined || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new ConfigError(name, `must be 1 or 0, got ${JSON.stringify(env[name])}`);
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number): number {
+  const value = readString(env, name)?.trim();
+  if (value === undefined) return fallback;
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new ConfigError(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = readString(env, name)?.trim().toLowerCase();
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(env[name])}`);
+  }
+  return value as T;
+}
+
+/** `host:port` or `[v6]:port`; port 0 asks the OS for a free one. */
+function readHostPort(env: Env, name: string, fallback: string): { host: string; port: number } {
+  const value = readString(env, name)?.trim() ?? fallback;
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):([0-9]{1,5})$/.exec(value);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new ConfigError(name, `must be host:port with a port from 0 to 65535 (e.g. 127.0.0.1:8667), got ${JSON.stringify(value)}`);
+  }
+  return { host: match[1] ?? match[2] ?? "", port };
+}

@@ -1,0 +1,65 @@
+/**
+ * Error mapping: every failure leaves the server as a ConnectError with the
+ * right code and a message a person can act on. Services signal expected
+ * failures with an error whose `code` is a gRPC code name (the circuit's
+ * CircuitError has `code: "INVALID_ARGUMENT" | "NOT_FOUND"`); it is read by
+ * duck typing so the server needs no service internals. Anything else is a bug:
+ * logged with the request id, answered as INTERNAL without its details.
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { requestIdKey } from "./context.js";
+import { codeFromName } from "./grpc-code.js";
+
+/** Codes that mean "the server failed", whatever the thrower called them. */
+const SERVER_FAULTS = new Set([Code.Internal, Code.Unknown, Code.DataLoss]);
+
+export interface ErrorScope {
+  readonly requestId: string;
+  readonly method: string;
+  readonly logger: Logger;
+}
+
+export function toConnectError(err: unknown, scope: ErrorScope): ConnectError {
+  if (err instanceof ConnectError && !SERVER_FAULTS.has(err.code)) return err;
+  const coded = codedError(err);
+  if (coded !== undefined) return coded;
+  scope.logger.error({ err, request_id: scope.requestId, method: scope.method }, "internal error");
+  return new ConnectError(`internal error (request id ${scope.requestId})`, Code.Internal);
+}
+
+function codedError(err: unknown): ConnectError | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code !== "string" || typeof message !== "string") return undefined;
+  const mapped = codeFromName(code);
+  if (mapped === undefined || SERVER_FAULTS.has(mapped)) return undefined;
+  return new ConnectError(message, mapped);
+}
+
+/** Innermost interceptor: maps what handlers and services throw, for unary and streams. */
+export function errorMappingInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const scope: ErrorScope = {
+      requestId: req.contextValues.get(requestIdKey),
+      method: `${req.service.typeName}/${req.method.name}`,
+      logger,
+    };
+    let res;
+    try {
+      res = await next(req);
+    } catch (err) {
+      throw toConnectError(err, scope);
+    }
+    if (!res.stream) return res;
+    return { ...res, message: mapStreamErrors(res.message, scope) };
+  };
+}
+
+async function* mapStreamErrors<T>(messages: AsyncIterable<T>, scope: ErrorScope): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (err) {
+    throw toConnectError(err, scope);
+  }
+}

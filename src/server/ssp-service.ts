@@ -1,0 +1,138 @@
+/**
+ * StreamProcessorService handlers: convert, call the core, convert back. No
+ * logic of their own. An RPC whose capability the core lacks answers
+ * UNIMPLEMENTED, saying so.
+ */
+import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
+import { abortable } from "./abortable.js";
+import {
+  edgeStatusToProto,
+  memberToProto,
+  msToDuration,
+  recordChangeFromProto,
+  viewDeltaToProto,
+  viewIdFromProto,
+  viewInfoToProto,
+  viewSpecFromProto,
+  watchEventToProto,
+  watchRequestFromProto,
+} from "./convert.js";
+import type { Core } from "./core.js";
+
+export interface SspServiceOptions {
+  readonly core: Core;
+  /** SSP's version, for GetServerInfo. */
+  readonly version: string;
+  /** When the server started (ms since the epoch), for uptime. */
+  readonly startedAt: number;
+}
+
+type Capability = Exclude<keyof Core, "info" | "readiness" | "close">;
+
+export function sspService({ core, version, startedAt }: SspServiceOptions): ServiceImpl<typeof StreamProcessorService> {
+  /** The core's method bound to it, or UNIMPLEMENTED naming the RPC. */
+  function need<K extends Capability>(name: K, rpc: string): NonNullable<Core[K]> {
+    const fn = core[name];
+    if (fn === undefined) {
+      throw new ConnectError(`${rpc} is not available: this server was started without that capability`, Code.Unimplemented);
+    }
+    return (fn as (...args: unknown[]) => unknown).bind(core) as NonNullable<Core[K]>;
+  }
+
+  return {
+    async ingest(req) {
+      const ingest = need("ingest", "Ingest");
+      const result = await ingest([recordChangeFromProto(req.change, "change")]);
+      return {
+        views: result.views.map((v) => viewDeltaToProto(v)),
+        stale: result.stale > 0,
+        edges: edgeStatusToProto(result.edges),
+      };
+    },
+
+    async ingestBatch(req) {
+      const ingest = need("ingest", "IngestBatch");
+      const changes = req.changes.map((c, i) => recordChangeFromProto(c, `changes[${i}]`));
+      const result = await ingest(changes);
+      return {
+        views: result.views.map((v) => viewDeltaToProto(v)),
+        applied: result.applied,
+        stale: result.stale,
+        edges: edgeStatusToProto(result.edges),
+      };
+    },
+
+    async registerView(req) {
+      const register = need("registerView", "RegisterView");
+      const result = await register(viewSpecFromProto(req, Date.now()));
+      return {
+        viewId: result.view.spec.id,
+        members: result.view.members.map(memberToProto),
+        sequence: BigInt(result.view.sequence),
+        replaced: result.replaced === undefined ? undefined : viewDeltaToProto(result.replaced),
+        edges: edgeStatusToProto(result.edges),
+      };
+    },
+
+    async unregisterView(req) {
+      const unregister = need("unregisterView", "UnregisterView");
+      const result = await unregister(viewIdFromProto(req.id, "id"));
+      return { edges: edgeStatusToProto(result.edges) };
+    },
+
+    async reset() {
+      const reset = need("reset", "Reset");
+      const result = await reset();
+      return { edges: edgeStatusToProto(result.edges) };
+    },
+
+    async getView(req) {
+      const getView = need("getView", "GetView");
+      const id = viewIdFromProto(req.id, "id");
+      const view = await getView(id);
+      if (view === undefined) throw new ConnectError(`view ${JSON.stringify(id)} is not registered`, Code.NotFound);
+      return {
+        view: viewInfoToProto({ spec: view.spec, sequence: view.sequence, memberCount: view.members.length }),
+        members: view.members.map(memberToProto),
+      };
+    },
+
+    async listViews(req) {
+      const listViews = need("listViews", "ListViews");
+      const views = await listViews(req.clientId === "" ? undefined : req.clientId);
+      return { views: views.map(viewInfoToProto) };
+    },
+
+    async *watchDeltas(req, ctx) {
+      const watch = need("watch", "WatchDeltas");
+      const events = watch(watchRequestFromProto(req), ctx.signal);
+      for await (const event of abortable(events, ctx.signal)) yield watchEventToProto(event);
+    },
+
+    async save() {
+      const save = need("save", "Save");
+      const result = await save();
+      return { bytes: BigInt(result.bytes), duration: msToDuration(result.durationMs) };
+    },
+
+    async getServerInfo() {
+      const info = await core.info();
+      return {
+        version,
+        uptime: msToDuration(Date.now() - startedAt),
+        views: info.views,
+        records: BigInt(info.records),
+        streams: info.streams,
+        outboxPending: BigInt(info.outboxPending),
+      };
+    },
+
+    async resyncEdges(req) {
+      const resync = need("resyncEdges", "ResyncEdges");
+      const result = await resync(req.viewId === "" ? undefined : viewIdFromProto(req.viewId, "view_id"));
+      return { added: BigInt(result.added), removed: BigInt(result.removed), updated: BigInt(result.updated) };
+    },
+  };
+}
