@@ -1,0 +1,156 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { SnapshotError, loadSnapshot, saveSnapshot } from "../../src/persistence/snapshot-file.js";
+import { useTempDirs } from "./fixtures/temp-dir.js";
+
+const tempDir = useTempDirs();
+
+function sampleState(records: number) {
+  return {
+    records: Array.from({ length: records }, (_, i) => ({
+      id: `thread:${i}`,
+      version: 1 + (i % 3),
+      body: { title: `title ${i} ⟨é⟩`, author: { $rid: `user:${i % 7}` }, score: i / 3 },
+    })),
+    views: [{ id: "v1", surql: "SELECT * FROM thread", params: {}, sequence: 12 }],
+  };
+}
+
+async function snapshotFile(): Promise<string> {
+  return path.join(await tempDir(), "state.snapshot");
+}
+
+/** Loads `file` expecting a SnapshotError; returns it. */
+async function expectUnusable(file: string): Promise<SnapshotError> {
+  const error = await loadSnapshot(file).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(SnapshotError);
+  return error as SnapshotError;
+}
+
+async function rewrite(file: string, change: (bytes: Buffer) => Buffer): Promise<Buffer> {
+  const changed = change(await readFile(file));
+  await writeFile(file, changed);
+  return changed;
+}
+
+describe("snapshot file", () => {
+  it("round-trips a state and the journal position it covers", async () => {
+    const file = await snapshotFile();
+    const state = sampleState(1000);
+    const saved = await saveSnapshot(file, { state, journalPosition: 4242 });
+    const loaded = await loadSnapshot(file);
+    expect(loaded).toEqual({ state, journalPosition: 4242, bytes: saved.bytes });
+    expect((await readFile(file)).length).toBe(saved.bytes);
+  });
+
+  it("returns nothing when there is no snapshot yet", async () => {
+    expect(await loadSnapshot(await snapshotFile())).toBeUndefined();
+  });
+
+  it("replaces the previous snapshot and leaves no temp file behind", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: { n: 1 }, journalPosition: 1 });
+    await saveSnapshot(file, { state: { n: 2 }, journalPosition: 2 });
+    expect(await loadSnapshot(file)).toMatchObject({ state: { n: 2 }, journalPosition: 2 });
+    expect(await readdir(path.dirname(file))).toEqual(["state.snapshot"]);
+  });
+
+  it("keeps the old snapshot when a save died before its rename (stray temp file)", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: { n: 1 }, journalPosition: 7 });
+    const stray = `${file}.tmp-999-deadbeef`;
+    await writeFile(stray, Buffer.from("SSP-SNAP half written"));
+    expect(await loadSnapshot(file)).toMatchObject({ state: { n: 1 }, journalPosition: 7 });
+    expect(await readdir(path.dirname(file))).toEqual(["state.snapshot"]);
+  });
+
+  it("reports a checksum mismatch, naming the file, and moves the file aside", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: sampleState(10), journalPosition: 3 });
+    const corrupt = await rewrite(file, (bytes) => {
+      bytes[bytes.length - 5] ^= 0x01;
+      return bytes;
+    });
+    const error = await expectUnusable(file);
+    expect(error.problem).toMatch(/checksum mismatch/);
+    expect(error.message).toContain(file);
+    expect(error.movedTo).toMatch(/state\.snapshot\.corrupt-\d{4}-/);
+    expect(await readFile(error.movedTo as string)).toEqual(corrupt);
+    expect(await loadSnapshot(file)).toBeUndefined();
+  });
+
+  it("detects a changed journal position in the header through the checksum", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: { n: 1 }, journalPosition: 3 });
+    await rewrite(file, (bytes) => {
+      bytes[23] = 9;
+      return bytes;
+    });
+    expect((await expectUnusable(file)).problem).toMatch(/checksum mismatch/);
+  });
+
+  it("reports a truncated file, at any length", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: sampleState(5), journalPosition: 3 });
+    const whole = await readFile(file);
+    for (const length of [0, 5, 8, 20, 31, 32, 100, whole.length - 1]) {
+      await writeFile(file, whole.subarray(0, length));
+      expect((await expectUnusable(file)).problem, `length ${length}`).toMatch(/truncated/);
+    }
+  });
+
+  it("reports an unknown format version", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: { n: 1 }, journalPosition: 3 });
+    await rewrite(file, (bytes) => {
+      bytes.writeUInt32BE(99, 8);
+      return bytes;
+    });
+    expect((await expectUnusable(file)).problem).toBe("unknown format version 99 (this build reads version 1)");
+  });
+
+  it("reports a file that is not a snapshot at all", async () => {
+    const file = await snapshotFile();
+    await writeFile(file, JSON.stringify(sampleState(3)));
+    expect((await expectUnusable(file)).problem).toMatch(/not an SSP snapshot/);
+  });
+
+  it("starts empty on request, still moving the bad file aside and saying why", async () => {
+    const file = await snapshotFile();
+    await saveSnapshot(file, { state: { n: 1 }, journalPosition: 3 });
+    await rewrite(file, (bytes) => bytes.subarray(0, 35));
+    const discarded: SnapshotError[] = [];
+    const loaded = await loadSnapshot(file, { ifCorrupt: "start-empty", onDiscarded: (error) => discarded.push(error) });
+    expect(loaded).toBeUndefined();
+    expect(discarded).toHaveLength(1);
+    expect(discarded[0]?.problem).toMatch(/truncated/);
+    const names = await readdir(path.dirname(file));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^state\.snapshot\.corrupt-/);
+  });
+
+  it("rejects a journal position that is not a non-negative integer", async () => {
+    const file = await snapshotFile();
+    await expect(saveSnapshot(file, { state: {}, journalPosition: -1 })).rejects.toThrow(RangeError);
+    await expect(saveSnapshot(file, { state: {}, journalPosition: 1.5 })).rejects.toThrow(RangeError);
+  });
+
+  it("lets the event loop run while it serialises a large state", async () => {
+    const file = await snapshotFile();
+    const state = sampleState(20_000);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    try {
+      const saved = await saveSnapshot(file, { state, journalPosition: 1 });
+      expect(saved.longestPauseMs).toBeLessThan(saved.durationMs / 4);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(ticks).toBeGreaterThan(5);
+    expect((await loadSnapshot(file))?.state).toEqual(state);
+  });
+});
