@@ -1,0 +1,355 @@
+/**
+ * The circuit: records in, per-view deltas out. It owns the record store, the
+ * plan nodes (one per query shape, shared by views) and the views; every
+ * mutation goes through `ingest`, `registerView`, `unregisterView` or `reset`.
+ *
+ * An ingest applies its changes one by one to the store, and each change is
+ * pushed only to the query instances its plan nodes' dispatch indices select.
+ * Views log what they held before the batch touched them, so at the end each
+ * affected view yields one net ViewDelta.
+ */
+import { CircuitError } from "./errors.js";
+import { evaluatePlan } from "./evaluate.js";
+import { Membership, type MemberIndex, type MembershipHost } from "./membership.js";
+import { PlanNode } from "./operators/plan-node.js";
+import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
+import { bindParams } from "./params.js";
+import { compileQuery } from "./parse/compile.js";
+import type { QueryPlan } from "./plan/query-plan.js";
+import { RecordId, parseRecordId } from "./record-id.js";
+import { RecordStore, type Row } from "./store.js";
+import { SNAPSHOT_FORMAT_VERSION, type CircuitSnapshot } from "./snapshot.js";
+import type {
+  Delta,
+  IngestResult,
+  Operation,
+  RecordChange,
+  RegisterResult,
+  StoredRecord,
+  UnregisterResult,
+  ViewDelta,
+  ViewSpec,
+  ViewState,
+  ViewSummary,
+  WireValue,
+} from "./types.js";
+import { compareRecordIds, valuesEqual } from "./values/compare.js";
+import { isObject, type Value, type ValueObject } from "./values/value.js";
+import { fromWire, toWire } from "./values/wire.js";
+
+interface View {
+  readonly spec: ViewSpec;
+  readonly plan: QueryPlan;
+  readonly params: { readonly [name: string]: Value };
+  readonly membership: Membership;
+  readonly root: QueryInstance;
+  sequence: number;
+}
+
+interface ValidChange {
+  readonly op: Operation;
+  readonly id: RecordId;
+  readonly body: ValueObject | undefined;
+  readonly version: number | undefined;
+}
+
+export class Circuit {
+  private readonly store = new RecordStore();
+  private readonly nodes = new Map<string, PlanNode<QueryInstance>>();
+  private readonly nodesByTable = new Map<string, Set<PlanNode<QueryInstance>>>();
+  private readonly views = new Map<string, View>();
+  private readonly viewOf = new Map<Membership, View>();
+  private readonly members: MemberIndex = new Map();
+  private dirty: Membership[] = [];
+  private staleIngests = 0;
+
+  private readonly instanceHost: InstanceHost = {
+    store: this.store,
+    acquireNode: (plan) => this.acquireNode(plan),
+    releaseNode: (node) => this.releaseNode(node),
+  };
+
+  private readonly membershipHost: MembershipHost = {
+    members: this.members,
+    versionOf: (id) => this.store.get(id)?.version ?? 0,
+    markDirty: (m) => void this.dirty.push(m),
+  };
+
+  // ---------- ingest ----------
+
+  ingest(changes: readonly RecordChange[]): IngestResult {
+    if (!Array.isArray(changes)) throw new CircuitError("INVALID_ARGUMENT", "changes must be an array");
+    const valid = changes.map((c, i) => validateChange(c, i));
+    let applied = 0;
+    let stale = 0;
+    for (const c of valid) {
+      if (this.apply(c)) applied++;
+      else stale++;
+    }
+    this.staleIngests += stale;
+    return { views: this.collectDeltas(), applied, stale };
+  }
+
+  /** Applies one validated change; false when it is stale. */
+  private apply(c: ValidChange): boolean {
+    const key = c.id.text;
+    const old = this.store.get(key);
+    const held = old?.version ?? this.store.tombstones.get(key);
+    if (c.version !== undefined && held !== undefined && c.version <= held) return false;
+    if (c.op === "DELETE") {
+      if (!old) return true;
+      this.touchHolders(key);
+      this.store.delete(old);
+      this.dispatch(old, undefined);
+      return true;
+    }
+    const body: ValueObject = { ...c.body, id: c.id };
+    if (old && valuesEqual(old.body, body)) return true;
+    const row: Row = { id: c.id, body, version: c.version ?? (held ?? 0) + 1 };
+    if (old) this.touchHolders(key);
+    this.store.put(row);
+    this.dispatch(old, row);
+    return true;
+  }
+
+  /** Views holding the record log their version before it changes. */
+  private touchHolders(key: string): void {
+    const holders = this.members.get(key);
+    if (holders) for (const m of holders) m.touch(key);
+  }
+
+  private dispatch(before: Row | undefined, after: Row | undefined): void {
+    const nodes = this.nodesByTable.get((before ?? after)!.id.table);
+    if (!nodes) return;
+    // Collected first: pushing may create instances (which read the updated store) or destroy some.
+    const targets: QueryInstance[] = [];
+    for (const node of nodes) node.collect(before, after, targets);
+    for (const inst of targets) if (!inst.destroyed) inst.push(before, after);
+  }
+
+  private collectDeltas(): ViewDelta[] {
+    const dirty = this.dirty;
+    this.dirty = [];
+    const out: ViewDelta[] = [];
+    for (const m of dirty) {
+      const deltas = m.takeDeltas();
+      const view = this.viewOf.get(m);
+      if (deltas.length === 0 || !view) continue;
+      view.sequence++;
+      out.push({ viewId: view.spec.id, clientId: view.spec.clientId, sequence: view.sequence, deltas });
+    }
+    return out.sort((a, b) => (a.viewId < b.viewId ? -1 : a.viewId > b.viewId ? 1 : 0));
+  }
+
+  // ---------- views ----------
+
+  registerView(spec: ViewSpec): RegisterResult {
+    if (!spec || typeof spec.id !== "string" || spec.id.length === 0) {
+      throw new CircuitError("INVALID_ARGUMENT", "a view needs a non-empty id");
+    }
+    if (typeof spec.surql !== "string") throw new CircuitError("INVALID_ARGUMENT", "a view needs SurrealQL text");
+    const plan = compileQuery(spec.surql);
+    const params = bindParams(plan, spec.params ?? {});
+    const frozen: ViewSpec = { ...spec, params: { ...(spec.params ?? {}) } };
+
+    const previous = this.views.get(spec.id);
+    const membership = new Membership(this.membershipHost);
+    const root = new QueryInstance(plan, { params, parent: undefined }, membership, this.instanceHost);
+    const view: View = { spec: frozen, plan, params, membership, root, sequence: previous?.sequence ?? 0 };
+
+    let replaced: ViewDelta | undefined;
+    if (previous) {
+      const deltas = membershipDiff(previous.membership, membership, (id) => this.store.get(id)?.version ?? 0);
+      this.dropView(previous);
+      if (deltas.length > 0) {
+        view.sequence++;
+        replaced = { viewId: spec.id, clientId: spec.clientId, sequence: view.sequence, deltas };
+      }
+    }
+    this.discardTouches();
+    this.views.set(spec.id, view);
+    this.viewOf.set(membership, view);
+    return { view: this.stateOf(view), replaced };
+  }
+
+  unregisterView(id: string): UnregisterResult {
+    const view = this.views.get(id);
+    if (!view) throw new CircuitError("NOT_FOUND", `no view ${JSON.stringify(id)}`);
+    const state = this.stateOf(view);
+    this.dropView(view);
+    this.views.delete(id);
+    this.discardTouches();
+    return { view: state };
+  }
+
+  private dropView(view: View): void {
+    view.root.destroy();
+    this.viewOf.delete(view.membership);
+  }
+
+  /** Registration and removal report their own deltas, not through touch logs. */
+  private discardTouches(): void {
+    for (const m of this.dirty) m.takeDeltas();
+    this.dirty = [];
+  }
+
+  reset(): void {
+    for (const view of this.views.values()) view.root.destroy();
+    this.views.clear();
+    this.viewOf.clear();
+    this.members.clear();
+    this.nodes.clear();
+    this.nodesByTable.clear();
+    this.store.clear();
+    this.dirty = [];
+    this.staleIngests = 0;
+  }
+
+  getView(id: string): ViewState | undefined {
+    const view = this.views.get(id);
+    return view ? this.stateOf(view) : undefined;
+  }
+
+  listViews(clientId?: string): ViewSummary[] {
+    const out: ViewSummary[] = [];
+    for (const v of this.views.values()) {
+      if (clientId !== undefined && v.spec.clientId !== clientId) continue;
+      out.push({ spec: v.spec, sequence: v.sequence, memberCount: v.membership.counts.size });
+    }
+    return out.sort((a, b) => (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0));
+  }
+
+  getRecord(id: RecordId | string): StoredRecord | undefined {
+    let key: string;
+    try {
+      key = typeof id === "string" ? parseRecordId(id).text : id.text;
+    } catch {
+      return undefined;
+    }
+    const row = this.store.get(key);
+    return row ? storedRecord(row) : undefined;
+  }
+
+  stats(): { views: number; records: number; staleIngests: number } {
+    return { views: this.views.size, records: this.store.size, staleIngests: this.staleIngests };
+  }
+
+  /** A view's membership recomputed from scratch (the naive baseline; also a self-check). */
+  recomputeView(id: string): RecordId[] {
+    const view = this.views.get(id);
+    if (!view) throw new CircuitError("NOT_FOUND", `no view ${JSON.stringify(id)}`);
+    return evaluatePlan(view.plan, { params: view.params, parent: undefined }, (t) => this.store.table(t).values());
+  }
+
+  // ---------- snapshots ----------
+
+  exportState(): CircuitSnapshot {
+    return {
+      formatVersion: SNAPSHOT_FORMAT_VERSION,
+      records: [...this.store.all()].map((r) => ({ id: r.id.text, body: storedRecord(r).body, version: r.version })),
+      tombstones: [...this.store.tombstones],
+      views: [...this.views.values()].map((v) => ({ spec: v.spec, sequence: v.sequence })),
+      staleIngests: this.staleIngests,
+    };
+  }
+
+  static fromSnapshot(snapshot: CircuitSnapshot): Circuit {
+    if (!snapshot || snapshot.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+      throw new CircuitError(
+        "INVALID_ARGUMENT",
+        `unknown circuit snapshot format version ${JSON.stringify(snapshot?.formatVersion)} (expected ${SNAPSHOT_FORMAT_VERSION})`,
+      );
+    }
+    const c = new Circuit();
+    for (const r of snapshot.records) {
+      const id = parseRecordId(r.id);
+      const body = fromWire(r.body);
+      c.store.put({ id, body: { ...(isObject(body) ? body : {}), id }, version: r.version });
+    }
+    for (const [id, v] of snapshot.tombstones) c.store.tombstones.set(parseRecordId(id).text, v);
+    for (const { spec, sequence } of snapshot.views) {
+      c.registerView(spec);
+      c.views.get(spec.id)!.sequence = sequence;
+    }
+    c.staleIngests = snapshot.staleIngests;
+    return c;
+  }
+
+  // ---------- internals ----------
+
+  private stateOf(view: View): ViewState {
+    return {
+      spec: view.spec,
+      sequence: view.sequence,
+      members: view.membership.sortedIds().map((id) => ({ id, version: this.store.get(id.text)?.version ?? 0 })),
+    };
+  }
+
+  private acquireNode(plan: QueryPlan): PlanNode<QueryInstance> {
+    let node = this.nodes.get(plan.key);
+    if (!node) {
+      node = new PlanNode<QueryInstance>(plan);
+      this.nodes.set(plan.key, node);
+      let set = this.nodesByTable.get(plan.table);
+      if (!set) this.nodesByTable.set(plan.table, (set = new Set()));
+      set.add(node);
+    }
+    return node;
+  }
+
+  private releaseNode(node: PlanNode<QueryInstance>): void {
+    if (node.size > 0) return;
+    this.nodes.delete(node.plan.key);
+    const set = this.nodesByTable.get(node.plan.table);
+    set?.delete(node);
+    if (set && set.size === 0) this.nodesByTable.delete(node.plan.table);
+  }
+}
+
+function membershipDiff(before: Membership, after: Membership, versionOf: (id: string) => number): Delta[] {
+  const out: Delta[] = [];
+  for (const id of after.sortedIds()) if (!before.has(id.text)) out.push({ id, event: "CREATED", version: versionOf(id.text) });
+  for (const id of before.sortedIds()) if (!after.has(id.text)) out.push({ id, event: "DELETED", version: versionOf(id.text) });
+  return out.sort((a, b) => compareRecordIds(a.id, b.id));
+}
+
+function storedRecord(row: Row): StoredRecord {
+  return { id: row.id, body: toWire(row.body) as { [k: string]: WireValue }, version: row.version };
+}
+
+const OPS = new Set(["CREATE", "UPDATE", "DELETE"]);
+
+function validateChange(c: RecordChange, index: number): ValidChange {
+  const bad = (why: string) => new CircuitError("INVALID_ARGUMENT", `change ${index}: ${why}`, index);
+  if (!c || typeof c !== "object") throw bad("not an object");
+  const op = typeof c.op === "string" ? c.op.toUpperCase() : "";
+  if (!OPS.has(op)) throw bad(`unknown op ${JSON.stringify(c.op)} (expected CREATE, UPDATE or DELETE)`);
+  if (typeof c.id !== "string") throw bad("id must be a string");
+  let id: RecordId;
+  try {
+    id = parseRecordId(c.id);
+  } catch (e) {
+    throw bad(e instanceof Error ? e.message : String(e));
+  }
+  if (c.table !== undefined && c.table !== null && c.table !== "" && c.table !== id.table) {
+    throw bad(`table ${JSON.stringify(c.table)} does not match the id's table ${JSON.stringify(id.table)}`);
+  }
+  if (c.version !== undefined && c.version !== null && !(Number.isSafeInteger(c.version) && c.version >= 0)) {
+    throw bad(`version must be a non-negative integer, got ${JSON.stringify(c.version)}`);
+  }
+  let body: ValueObject | undefined;
+  if (op !== "DELETE") {
+    const w = c.body;
+    if (w === null || typeof w !== "object" || Array.isArray(w)) throw bad(`${op} needs an object body`);
+    let v: Value;
+    try {
+      v = fromWire(w);
+    } catch (e) {
+      throw bad(`body: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!isObject(v)) throw bad(`${op} needs an object body, not a record link`);
+    const { id: _ignored, ...rest } = v;
+    body = rest;
+  }
+  return { op: op as Operation, id, body, version: c.version ?? undefined };
+}

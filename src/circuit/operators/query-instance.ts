@@ -1,0 +1,121 @@
+/**
+ * One running SELECT: a plan bound to an environment (a view's params and, for
+ * a subquery, its parent row), feeding one view's membership. Its chain is
+ * filter → [top-k when windowed] → output, where the output counts each row
+ * into the membership and starts one child instance per subquery per row.
+ *
+ * Invariant: `output` holds exactly the rows SurrealDB would return for this
+ * SELECT over the current store, and each has been added to the membership
+ * once, with live children for each of its subqueries.
+ */
+import { isWindowed, type Env } from "../plan/query-plan.js";
+import type { QueryPlan } from "../plan/query-plan.js";
+import type { Membership } from "../membership.js";
+import type { RecordStore, Row } from "../store.js";
+import { hashValue } from "../values/compare.js";
+import { getPath } from "../values/path.js";
+import { Filter } from "./filter.js";
+import type { RowSink } from "./operator.js";
+import type { PlanNode, Pushable } from "./plan-node.js";
+import { TopK } from "./top-k.js";
+
+/** What instances need from the circuit. */
+export interface InstanceHost {
+  readonly store: RecordStore;
+  acquireNode(plan: QueryPlan): PlanNode<QueryInstance>;
+  releaseNode(node: PlanNode<QueryInstance>): void;
+}
+
+export class QueryInstance implements Pushable, RowSink {
+  readonly dispatchHash: string | undefined;
+  readonly env: Env;
+  destroyed = false;
+  private readonly node: PlanNode<QueryInstance>;
+  private readonly host: InstanceHost;
+  private readonly view: Membership;
+  private readonly filter: Filter;
+  private readonly topK: TopK | undefined;
+  /** Rows in this SELECT's result, by id. */
+  private readonly output = new Map<string, Row>();
+  /** Per output row: one child instance per subquery of the plan. */
+  private readonly children = new Map<string, QueryInstance[]>();
+
+  constructor(plan: QueryPlan, env: Env, view: Membership, host: InstanceHost) {
+    this.env = env;
+    this.view = view;
+    this.host = host;
+    this.node = host.acquireNode(plan);
+    this.dispatchHash = plan.dispatch ? hashValue(plan.dispatch.envKey(env)) : undefined;
+    this.topK = isWindowed(plan) ? new TopK(plan.order, plan.start, plan.limit, this) : undefined;
+    this.filter = new Filter(plan.where, env, this.topK ?? this);
+    this.node.add(this);
+    this.populate();
+  }
+
+  get plan(): QueryPlan {
+    return this.node.plan;
+  }
+
+  /** A change to a record of this plan's table. */
+  push(before: Row | undefined, after: Row | undefined): void {
+    this.filter.push(before, after);
+  }
+
+  /** Removes every row (and child) from the membership and leaves the plan node. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const row of this.output.values()) this.remove(row);
+    this.node.delete(this);
+    this.host.releaseNode(this.node);
+  }
+
+  private populate(): void {
+    const plan = this.plan;
+    const rows = this.dispatchHash !== undefined
+      ? this.host.store.lookup(plan.table, plan.dispatch!.rowPath, this.dispatchHash)
+      : this.host.store.table(plan.table);
+    for (const row of rows.values()) this.filter.push(undefined, row);
+  }
+
+  // ----- output side (RowSink) -----
+
+  add(row: Row): void {
+    const key = row.id.text;
+    this.output.set(key, row);
+    this.view.add(row.id);
+    const subs = this.plan.subqueries;
+    if (subs.length === 0) return;
+    const env: Env = { params: this.env.params, parent: row.body };
+    this.children.set(key, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
+  }
+
+  remove(row: Row): void {
+    const key = row.id.text;
+    this.output.delete(key);
+    const kids = this.children.get(key);
+    if (kids) {
+      this.children.delete(key);
+      for (const k of kids) k.destroy();
+    }
+    this.view.remove(row.id);
+  }
+
+  change(before: Row, after: Row): void {
+    const key = after.id.text;
+    this.output.set(key, after);
+    const kids = this.children.get(key);
+    if (!kids) return;
+    // A child depends on its parent row only through the `$parent` paths its plan reads.
+    let env: Env | undefined;
+    for (let i = 0; i < kids.length; i++) {
+      const kid = kids[i]!;
+      const paths = kid.plan.parentPaths;
+      if (paths.every((p) => hashValue(getPath(before.body, p)) === hashValue(getPath(after.body, p)))) continue;
+      env ??= { params: this.env.params, parent: after.body };
+      const fresh = new QueryInstance(kid.plan, env, this.view, this.host);
+      kid.destroy();
+      kids[i] = fresh;
+    }
+  }
+}

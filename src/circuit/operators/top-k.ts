@@ -1,0 +1,201 @@
+/**
+ * ORDER BY … START s LIMIT l: keeps every matching row in a B+tree sorted by
+ * the order keys then record id, and emits only the window of ranks
+ * [s, s + l). A row entering before the window's end displaces the last one; a
+ * row leaving is refilled by the next one — each in O(log n), never a scan.
+ *
+ * Invariant: `lo`/`hi` are the keys of the window's first and last rows and
+ * `count` its size; the window is empty iff the tree holds ≤ s rows.
+ */
+import sortedBtree from "sorted-btree";
+import type { OrderKey } from "../plan/query-plan.js";
+import type { RecordId } from "../record-id.js";
+import type { Row } from "../store.js";
+import { compareRecordIds, compareValues } from "../values/compare.js";
+import type { Value } from "../values/value.js";
+import type { RowSink } from "./operator.js";
+
+// sorted-btree is CommonJS: Node's ESM loader hands its `exports` object over as
+// the default import, bundlers the class itself.
+type BTree<K, V> = sortedBtree.default<K, V>;
+const BTree: typeof sortedBtree.default =
+  (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ?? (sortedBtree as unknown as typeof sortedBtree.default);
+
+interface SortKey {
+  readonly values: readonly Value[];
+  readonly id: RecordId;
+}
+
+export function sortComparator(order: readonly OrderKey[]): (a: SortKey, b: SortKey) => number {
+  return (a, b) => {
+    for (let i = 0; i < order.length; i++) {
+      const c = compareValues(a.values[i], b.values[i]);
+      if (c !== 0) return order[i]!.descending ? -c : c;
+    }
+    return compareRecordIds(a.id, b.id);
+  };
+}
+
+type Event = { readonly row: Row; readonly entered: boolean };
+
+export class TopK implements RowSink {
+  private readonly order: readonly OrderKey[];
+  private readonly start: number;
+  private readonly limit: number;
+  private readonly next: RowSink;
+  private readonly tree: BTree<SortKey, Row>;
+  private lo: SortKey | undefined;
+  private hi: SortKey | undefined;
+  private count = 0;
+  private events: Event[] = [];
+
+  constructor(order: readonly OrderKey[], start: number, limit: number, next: RowSink) {
+    this.order = order;
+    this.start = start;
+    this.limit = limit;
+    this.next = next;
+    this.tree = new BTree<SortKey, Row>(undefined, sortComparator(order));
+  }
+
+  /** Rows currently in the window, in order. */
+  *window(): IterableIterator<Row> {
+    if (this.count === 0) return;
+    let n = 0;
+    for (const [, row] of this.tree.entries(this.lo)) {
+      if (n++ >= this.count) return;
+      yield row;
+    }
+  }
+
+  add(row: Row): void {
+    this.insert(this.keyOf(row), row);
+    this.flush(undefined);
+  }
+
+  remove(row: Row): void {
+    this.erase(this.keyOf(row));
+    this.flush(undefined);
+  }
+
+  change(before: Row, after: Row): void {
+    this.erase(this.keyOf(before));
+    this.insert(this.keyOf(after), after);
+    this.flush(before);
+  }
+
+  private keyOf(row: Row): SortKey {
+    const values = this.order.map((o) => o.get(row.body));
+    return { values, id: row.id };
+  }
+
+  private cmp(a: SortKey, b: SortKey): number {
+    return this.tree._compare(a, b);
+  }
+
+  private enter(key: SortKey): void {
+    this.events.push({ row: this.tree.get(key)!, entered: true });
+  }
+
+  private leave(key: SortKey): void {
+    this.events.push({ row: this.tree.get(key)!, entered: false });
+  }
+
+  private insert(k: SortKey, row: Row): void {
+    this.tree.set(k, row);
+    if (this.limit === 0) return;
+    if (this.count === 0) {
+      if (this.tree.size > this.start) {
+        // The window was empty because the tree held exactly `start` rows: the largest now enters.
+        this.lo = this.hi = this.tree.maxKey()!;
+        this.count = 1;
+        this.enter(this.lo);
+      }
+      return;
+    }
+    if (this.cmp(k, this.lo!) < 0) {
+      // Inserted before the window: everything shifts right by one.
+      this.lo = this.tree.nextLowerKey(this.lo)!;
+      this.enter(this.lo);
+      if (this.count === this.limit) {
+        this.leave(this.hi!);
+        this.hi = this.tree.nextLowerKey(this.hi)!;
+      } else {
+        this.count++;
+      }
+      return;
+    }
+    if (this.count < this.limit) {
+      // Not full: the window runs to the end of the tree, so the new row joins it.
+      this.count++;
+      this.enter(k);
+      if (this.cmp(k, this.hi!) > 0) this.hi = k;
+      return;
+    }
+    if (this.cmp(k, this.hi!) < 0) {
+      this.enter(k);
+      this.leave(this.hi!);
+      this.hi = this.tree.nextLowerKey(this.hi)!;
+    }
+  }
+
+  private erase(k: SortKey): void {
+    if (this.count === 0) {
+      this.tree.delete(k);
+      return;
+    }
+    const beforeLo = this.cmp(k, this.lo!) < 0;
+    if (!beforeLo && this.cmp(k, this.hi!) > 0) {
+      this.tree.delete(k);
+      return;
+    }
+    const next = this.tree.nextHigherKey(this.hi);
+    if (beforeLo) {
+      // Removed before the window: everything shifts left by one.
+      this.leave(this.lo!);
+      const newLo = this.tree.nextHigherKey(this.lo);
+      if (next !== undefined) {
+        this.enter(next);
+        this.hi = next;
+      } else {
+        this.count--;
+      }
+      this.lo = this.count > 0 ? newLo : undefined;
+      if (this.count === 0) this.hi = undefined;
+    } else {
+      this.leave(k);
+      if (this.cmp(k, this.lo!) === 0) this.lo = this.tree.nextHigherKey(k)!;
+      if (next !== undefined) {
+        this.enter(next);
+        this.hi = next;
+      } else {
+        this.count--;
+        if (this.cmp(k, this.hi!) === 0) this.hi = this.tree.nextLowerKey(k)!;
+        if (this.count === 0) this.lo = this.hi = undefined;
+      }
+    }
+    this.tree.delete(k);
+  }
+
+  /** Nets the window's enters and leaves, so a row that left and came back is a change. */
+  private flush(changedBefore: Row | undefined): void {
+    const events = this.events;
+    if (events.length === 0) return;
+    this.events = [];
+    const net = new Map<string, { row: Row; delta: number; first: Row }>();
+    for (const e of events) {
+      const id = e.row.id.text;
+      const cur = net.get(id);
+      if (cur) {
+        cur.delta += e.entered ? 1 : -1;
+        if (e.entered) cur.row = e.row;
+      } else {
+        net.set(id, { row: e.row, delta: e.entered ? 1 : -1, first: e.row });
+      }
+    }
+    for (const { row, delta, first } of net.values()) {
+      if (delta < 0) this.next.remove(first);
+      else if (delta > 0) this.next.add(row);
+      else if (changedBefore && row.id.text === changedBefore.id.text) this.next.change(first, row);
+    }
+  }
+}

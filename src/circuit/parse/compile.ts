@@ -1,0 +1,461 @@
+/**
+ * SurrealQL text → QueryPlan. The text is parsed by SurrealDB's own parser
+ * (`@surrealdb/ql-wasm`); this file only walks its AST. Every construct not
+ * listed here is rejected with the construct's name and position: the circuit
+ * never approximates a query it cannot maintain exactly.
+ */
+import { SurrealQL } from "@surrealdb/ql-wasm";
+import { CircuitError } from "../errors.js";
+import { RecordId } from "../record-id.js";
+import { isWindowed, type Env, type Evaluator, type OrderKey, type QueryPlan } from "../plan/query-plan.js";
+import { BINARY_OPERATORS } from "../values/operators.js";
+import { getPath, pathText, type Path, type PathPart } from "../values/path.js";
+import { isTruthy, type Value } from "../values/value.js";
+import { locate } from "./locate.js";
+
+// The AST is SurrealDB's serde JSON; it is walked structurally.
+type Ast = any;
+
+interface Compiled {
+  readonly eval: Evaluator;
+  /** False when the value depends only on params, `$parent` and literals. */
+  readonly readsRow: boolean;
+  /** Set when the expression is exactly a row field path. */
+  readonly rowPath?: Path;
+  /** Set when the expression is constant. */
+  readonly constant?: { value: Value };
+}
+
+interface Scope {
+  readonly source: string;
+  readonly depth: number;
+  readonly params: Set<string>;
+  readonly parentPaths: Path[];
+}
+
+/** Parses and compiles a view's query. Throws CircuitError(INVALID_ARGUMENT). */
+export function compileQuery(source: string): QueryPlan {
+  if (source.trim().length === 0) throw invalid("the query is empty");
+  let statements: Ast;
+  try {
+    statements = SurrealQL.parse(source);
+  } catch (e) {
+    throw invalid(`SurrealQL parse error: ${String(e instanceof Error ? e.message : e)}`);
+  }
+  if (!Array.isArray(statements) || statements.length === 0) throw invalid("the query holds no statement");
+  if (statements.length > 1) throw invalid(`a view is exactly one SELECT statement, found ${statements.length} statements`);
+  const stmt = statements[0];
+  if (!stmt || typeof stmt !== "object" || !("Select" in stmt)) {
+    const kind = stmt && typeof stmt === "object" ? Object.keys(stmt)[0] : String(stmt);
+    throw invalid(`only SELECT statements can be views, found ${String(kind).toUpperCase()}${locate(source, String(kind))}`);
+  }
+  const params = new Set<string>();
+  return compileSelect(stmt.Select, { source, depth: 0, params, parentPaths: [] }, undefined);
+}
+
+function invalid(message: string): CircuitError {
+  return new CircuitError("INVALID_ARGUMENT", message);
+}
+
+function unsupported(scope: Scope, construct: string, token: string): CircuitError {
+  return invalid(`${construct} is not supported in views${locate(scope.source, token)}`);
+}
+
+function compileSelect(sel: Ast, outer: Scope, index: number | undefined): QueryPlan {
+  const scope: Scope = { source: outer.source, depth: outer.depth, params: outer.params, parentPaths: [] };
+  if (sel.only) throw unsupported(scope, "SELECT … FROM ONLY", "ONLY");
+  if (sel.version != null) throw unsupported(scope, "VERSION", "VERSION");
+  if (sel.timeout != null) throw unsupported(scope, "TIMEOUT", "TIMEOUT");
+  if (sel.explain != null) throw unsupported(scope, "EXPLAIN", "EXPLAIN");
+  if (sel.with != null) throw unsupported(scope, "WITH", "WITH");
+  if (sel.split != null) throw unsupported(scope, "SPLIT", "SPLIT");
+  if (sel.group != null) throw unsupported(scope, "GROUP BY", "GROUP");
+  if (sel.fetch != null) throw unsupported(scope, "FETCH", "FETCH");
+  if (sel.omit != null) throw unsupported(scope, "OMIT", "OMIT");
+  const [fields, isValue] = sel.expr as [Ast[], boolean];
+  if (isValue) throw unsupported(scope, "SELECT VALUE", "VALUE");
+
+  const what = sel.what as Ast[];
+  if (what.length !== 1) throw unsupported(scope, "selecting FROM several targets", ",");
+  const target = what[0];
+  if (!target || typeof target !== "object" || typeof target.Table !== "string") {
+    const kind = target && typeof target === "object" ? Object.keys(target)[0] : String(target);
+    throw unsupported(scope, `FROM ${describeValueKind(kind)} (only one table)`, "FROM");
+  }
+  const table: string = target.Table;
+
+  let where: Compiled | undefined;
+  if (sel.cond != null) {
+    where = compileExpr(sel.cond, scope);
+  }
+  const dispatch = where ? findDispatch(sel.cond, scope) : undefined;
+
+  const projection = compileProjection(fields, scope);
+  const order = compileOrder(sel.order, projection, scope);
+  let start = sel.start == null ? 0 : literalCount(sel.start, "START", scope);
+  let limit = sel.limit == null ? Infinity : literalCount(sel.limit, "LIMIT", scope);
+  if (index !== undefined) {
+    // `(…)[n]` keeps the n-th row of the window: the window [start + n, +1).
+    start += index;
+    limit = limit === Infinity ? 1 : Math.max(0, Math.min(1, limit - index));
+  }
+
+  const whereEval = where && !where.constant ? where.eval : where?.constant && !isTruthy(where.constant.value) ? () => false : undefined;
+  const plan: QueryPlan = {
+    key: "",
+    table,
+    where: whereEval,
+    dispatch,
+    order,
+    start,
+    limit,
+    subqueries: projection.subqueries,
+    parentPaths: scope.parentPaths,
+    params: scope.params,
+  };
+  // The shape key: the AST (params unbound) plus the window modifier.
+  const key = `${JSON.stringify(sel, bigintSafe)}${index === undefined ? "" : `[${index}]`}`;
+  return { ...plan, key, order: isWindowed(plan) ? order : [] };
+}
+
+function bigintSafe(_k: string, v: unknown): unknown {
+  return typeof v === "bigint" ? `${v}n` : v;
+}
+
+function describeValueKind(kind: string | undefined): string {
+  switch (kind) {
+    case "Thing":
+      return "a record id";
+    case "Param":
+      return "a parameter";
+    case "Subquery":
+      return "a subquery";
+    default:
+      return kind ?? "this target";
+  }
+}
+
+function literalCount(v: Ast, what: string, scope: Scope): number {
+  const n = v && typeof v === "object" && v.Number ? numberOf(v.Number) : undefined;
+  if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
+    throw unsupported(scope, `${what} with anything but a non-negative integer literal`, what);
+  }
+  return n;
+}
+
+function numberOf(n: Ast): number | undefined {
+  if (typeof n !== "object" || n === null) return undefined;
+  if ("Int" in n) return intOf(n.Int);
+  if ("Float" in n) return Number(n.Float);
+  if ("Decimal" in n) return Number(n.Decimal);
+  return undefined;
+}
+
+function intOf(v: unknown): number {
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "number") return v;
+  return Number(String(v).replace(/n$/, ""));
+}
+
+// ---------- projection ----------
+
+interface Projection {
+  readonly all: boolean;
+  /** Output path → the expression producing it (for ORDER BY). */
+  readonly outputs: { readonly path: Path; readonly expr: Compiled }[];
+  readonly subqueries: QueryPlan[];
+}
+
+function compileProjection(fields: Ast[], scope: Scope): Projection {
+  const out: Projection = { all: false, outputs: [], subqueries: [] };
+  let all = false;
+  for (const f of fields) {
+    if (f === "All") {
+      all = true;
+      continue;
+    }
+    const single = f?.Single;
+    if (!single) throw unsupported(scope, "this projection", "SELECT");
+    const alias: Path | undefined = single.alias ? compilePath(single.alias, scope) : undefined;
+    const sub = subqueryOf(single.expr, scope);
+    if (sub) {
+      out.subqueries.push(sub);
+      continue;
+    }
+    const expr = compileExpr(single.expr, scope);
+    const path = alias ?? expr.rowPath;
+    if (path) out.outputs.push({ path, expr });
+  }
+  return { ...out, all };
+}
+
+/** `(SELECT …)` or `(SELECT …)[n]` in the select list, compiled one level deeper. */
+function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
+  let sel: Ast;
+  let index: number | undefined;
+  if (expr?.Subquery?.Select) {
+    sel = expr.Subquery.Select;
+  } else if (Array.isArray(expr?.Idiom) && expr.Idiom[0]?.Start?.Subquery?.Select) {
+    sel = expr.Idiom[0].Start.Subquery.Select;
+    const rest = expr.Idiom.slice(1);
+    const idx = rest[0]?.Index ? numberOf(rest[0].Index) : undefined;
+    if (rest.length !== 1 || idx === undefined || !Number.isSafeInteger(idx) || idx < 0) {
+      throw unsupported(scope, "a subquery followed by anything but [n]", ")");
+    }
+    index = idx;
+  } else {
+    return undefined;
+  }
+  const inner: Scope = { source: scope.source, depth: scope.depth + 1, params: scope.params, parentPaths: [] };
+  return compileSelect(sel, inner, index);
+}
+
+function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKey[] {
+  if (order == null) return [];
+  if (!order.Order) throw unsupported(scope, "ORDER BY RAND()", "RAND");
+  const keys: OrderKey[] = [];
+  for (const o of order.Order as Ast[]) {
+    if (o.collate) throw unsupported(scope, "ORDER BY … COLLATE", "COLLATE");
+    if (o.numeric) throw unsupported(scope, "ORDER BY … NUMERIC", "NUMERIC");
+    const path = compilePath(o.value, scope);
+    const get = orderGetter(path, projection, scope);
+    keys.push({ get, descending: o.direction === false });
+  }
+  return keys;
+}
+
+/** SurrealDB orders by the projected output, so the path must be (inside) a projected field. */
+function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Value) => Value {
+  for (const out of projection.outputs) {
+    if (!isPrefix(out.path, path)) continue;
+    const rest = path.slice(out.path.length);
+    if (out.expr.rowPath) {
+      const full = [...out.expr.rowPath, ...rest];
+      return (row) => getPath(row, full);
+    }
+    if (out.expr.constant) {
+      const v = out.expr.constant.value;
+      return () => getPath(v, rest);
+    }
+    throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field)`, pathText(path));
+  }
+  if (projection.all) return (row) => getPath(row, path);
+  throw invalid(`ORDER BY ${pathText(path)}: the field is not in the selection${locate(scope.source, pathText(path))}`);
+}
+
+function isPrefix(prefix: Path, path: Path): boolean {
+  if (prefix.length > path.length) return false;
+  return prefix.every((p, i) => JSON.stringify(p) === JSON.stringify(path[i]));
+}
+
+// ---------- expressions ----------
+
+function compilePath(parts: Ast[], scope: Scope): Path {
+  return parts.map((p): PathPart => {
+    if (p === "All") return { kind: "all" };
+    if (p && typeof p === "object") {
+      if (typeof p.Field === "string") return { kind: "field", name: p.Field };
+      if (p.Index) {
+        const n = numberOf(p.Index);
+        if (n !== undefined && Number.isSafeInteger(n) && n >= 0) return { kind: "index", index: n };
+      }
+      if (p.Graph) throw unsupported(scope, "graph traversal (->, <-)", p.Graph.dir === "In" ? "<-" : "->");
+      if (p.Where) throw unsupported(scope, "filtering a path with [WHERE …]", "WHERE");
+      if (p.Method) throw unsupported(scope, "method calls", ".");
+    }
+    const name = typeof p === "string" ? p : Object.keys(p ?? {})[0];
+    throw unsupported(scope, `the path part ${name}`, "[");
+  });
+}
+
+function compileExpr(e: Ast, scope: Scope): Compiled {
+  if (e === "None") return constant(undefined);
+  if (e === "Null") return constant(null);
+  if (typeof e !== "object" || e === null) throw invalid(`unexpected expression ${JSON.stringify(e)}`);
+  if ("Bool" in e) return constant(Boolean(e.Bool));
+  if ("Number" in e) {
+    const n = numberOf(e.Number);
+    if (n === undefined) throw unsupported(scope, "this number literal", "");
+    return constant(n);
+  }
+  if ("Strand" in e) return constant(String(e.Strand));
+  if ("Thing" in e) return constant(thingOf(e.Thing, scope));
+  if ("Array" in e) return compileArray(e.Array as Ast[], scope);
+  if ("Object" in e) return compileObject(e.Object as { [k: string]: Ast }, scope);
+  if ("Param" in e) return compileParam(String(e.Param), [], scope);
+  if ("Idiom" in e) return compileIdiom(e.Idiom as Ast[], scope);
+  if ("Expression" in e) return compileOperation(e.Expression, scope);
+  if ("Subquery" in e) {
+    if (e.Subquery && "Value" in e.Subquery) return compileExpr(e.Subquery.Value, scope);
+    throw unsupported(scope, "a subquery outside the select list", "(SELECT");
+  }
+  if ("Function" in e) {
+    const fn = e.Function?.Normal;
+    if (fn && fn[0] === "not" && Array.isArray(fn[1]) && fn[1].length === 1) {
+      // `NOT(x)`: the older parser reads it as a call to `not`.
+      const inner = compileExpr(fn[1][0], scope);
+      return derived(inner, [inner], (row, env) => !isTruthy(inner.eval(row, env)));
+    }
+    const name = fn ? String(fn[0]) : Object.keys(e.Function ?? {})[0] ?? "function";
+    throw unsupported(scope, `the function call ${name}()`, fn ? `${name}(` : "(");
+  }
+  const kind = Object.keys(e)[0] ?? "expression";
+  throw unsupported(scope, `${kind} expressions`, "");
+}
+
+function constant(value: Value): Compiled {
+  return { eval: () => value, readsRow: false, constant: { value } };
+}
+
+function derived(_self: Compiled, parts: Compiled[], fn: Evaluator): Compiled {
+  const readsRow = parts.some((p) => p.readsRow);
+  if (parts.every((p) => p.constant)) {
+    const value = fn(undefined, { params: {}, parent: undefined });
+    return constant(value);
+  }
+  return { eval: fn, readsRow };
+}
+
+function thingOf(t: Ast, scope: Scope): RecordId {
+  const id = t.id;
+  if (id && "Number" in id) return new RecordId(String(t.tb), intOf(id.Number));
+  if (id && "String" in id) return new RecordId(String(t.tb), String(id.String));
+  throw unsupported(scope, "record ids with array, object or generated keys", `${String(t.tb)}:`);
+}
+
+function compileArray(items: Ast[], scope: Scope): Compiled {
+  const parts = items.map((i) => compileExpr(i, scope));
+  return derived(parts[0]!, parts, (row, env) => parts.map((p) => p.eval(row, env)));
+}
+
+function compileObject(obj: { [k: string]: Ast }, scope: Scope): Compiled {
+  const entries = Object.entries(obj).map(([k, v]) => [k, compileExpr(v, scope)] as const);
+  return derived(
+    entries[0]?.[1] ?? constant(undefined),
+    entries.map(([, c]) => c),
+    (row, env) => {
+      const out: { [k: string]: Value } = {};
+      for (const [k, c] of entries) out[k] = c.eval(row, env);
+      return out;
+    },
+  );
+}
+
+function compileParam(name: string, rest: Path, scope: Scope): Compiled {
+  if (name === "parent") {
+    if (scope.depth === 0) throw invalid(`$parent is only meaningful inside a subquery${locate(scope.source, "$parent")}`);
+    scope.parentPaths.push(rest);
+    return { eval: (_row, env) => getPath(env.parent, rest), readsRow: false };
+  }
+  if (RESERVED_PARAMS.has(name)) throw unsupported(scope, `the built-in parameter $${name}`, `$${name}`);
+  scope.params.add(name);
+  return { eval: (_row, env) => getPath(env.params[name], rest), readsRow: false };
+}
+
+const RESERVED_PARAMS = new Set(["this", "value", "auth", "session", "token", "scope", "access", "before", "after", "event", "input"]);
+
+function compileIdiom(parts: Ast[], scope: Scope): Compiled {
+  const first = parts[0];
+  if (first && typeof first === "object" && "Start" in first) {
+    const start = first.Start;
+    const rest = compilePath(parts.slice(1), scope);
+    if (start && typeof start === "object" && "Param" in start) return compileParam(String(start.Param), rest, scope);
+    if (start && typeof start === "object" && "Subquery" in start && start.Subquery.Select) {
+      throw unsupported(scope, "a subquery outside the select list", "(SELECT");
+    }
+    const base = compileExpr(start, scope);
+    return derived(base, [base], (row, env) => getPath(base.eval(row, env), rest));
+  }
+  const path = compilePath(parts, scope);
+  return { eval: (row) => getPath(row, path), readsRow: true, rowPath: path };
+}
+
+function compileOperation(x: Ast, scope: Scope): Compiled {
+  if (x.Unary) {
+    const v = compileExpr(x.Unary.v, scope);
+    switch (x.Unary.o) {
+      case "Not":
+        return derived(v, [v], (row, env) => !isTruthy(v.eval(row, env)));
+      case "Neg":
+        if (v.constant && typeof v.constant.value === "number") return constant(-v.constant.value);
+        throw unsupported(scope, "negating anything but a number literal", "-");
+      default:
+        throw unsupported(scope, `the unary operator ${String(x.Unary.o)}`, "");
+    }
+  }
+  const bin = x.Binary;
+  if (!bin) throw unsupported(scope, `${Object.keys(x)[0]} expressions`, "");
+  const l = compileExpr(bin.l, scope);
+  const r = compileExpr(bin.r, scope);
+  const op = String(bin.o);
+  const le = l.eval;
+  const re = r.eval;
+  if (op === "And") {
+    return derived(l, [l, r], (row, env) => {
+      const a = le(row, env);
+      return isTruthy(a) ? re(row, env) : a;
+    });
+  }
+  if (op === "Or") {
+    return derived(l, [l, r], (row, env) => {
+      const a = le(row, env);
+      return isTruthy(a) ? a : re(row, env);
+    });
+  }
+  const fn = BINARY_OPERATORS[op];
+  if (!fn) throw unsupported(scope, `the operator ${op}`, OPERATOR_TOKENS[op] ?? op);
+  if (r.constant) {
+    const rv = r.constant.value;
+    return derived(l, [l, r], (row, env) => fn(le(row, env), rv));
+  }
+  return derived(l, [l, r], (row, env) => fn(le(row, env), re(row, env)));
+}
+
+const OPERATOR_TOKENS: { [op: string]: string } = {
+  Add: "+",
+  Sub: "-",
+  Mul: "*",
+  Div: "/",
+  Pow: "**",
+  Like: "~",
+  NotLike: "!~",
+  AllLike: "*~",
+  AnyLike: "?~",
+  AllEqual: "*=",
+  AnyEqual: "?=",
+  Tco: "?:",
+  Nco: "??",
+  Matches: "@@",
+  Outside: "OUTSIDE",
+  Intersects: "INTERSECTS",
+};
+
+// ---------- dispatch ----------
+
+/**
+ * Finds a top-level conjunct `field = E` (or `E = field`) where E reads no row:
+ * instances of the plan are then indexed by E's value, and a row reaches only
+ * the instances whose key equals its field's value.
+ */
+function findDispatch(cond: Ast, scope: Scope): QueryPlan["dispatch"] {
+  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), parentPaths: [] };
+  for (const c of conjuncts(cond)) {
+    const bin = c?.Expression?.Binary;
+    if (!bin || (bin.o !== "Equal" && bin.o !== "Exact")) continue;
+    const l = compileExpr(bin.l, probe);
+    const r = compileExpr(bin.r, probe);
+    const [field, key] = l.rowPath && !r.readsRow ? [l, r] : r.rowPath && !l.readsRow ? [r, l] : [undefined, undefined];
+    if (!field?.rowPath || !key) continue;
+    // A path through an array maps over it; its value is then an array, still hashable.
+    const envKey = key.eval;
+    return { rowPath: field.rowPath, envKey: (env: Env) => envKey(undefined, env) };
+  }
+  return undefined;
+}
+
+function conjuncts(cond: Ast): Ast[] {
+  const bin = cond?.Expression?.Binary;
+  if (bin && bin.o === "And") return [...conjuncts(bin.l), ...conjuncts(bin.r)];
+  if (cond?.Subquery && "Value" in cond.Subquery) return conjuncts(cond.Subquery.Value);
+  return [cond];
+}

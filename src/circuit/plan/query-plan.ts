@@ -1,0 +1,51 @@
+/**
+ * A compiled SELECT: what the operators run. Plans are pure and shared by every
+ * view with the same query text shape (params are bound per instance, through
+ * `Env`), so predicates are compiled to closures once per shape.
+ */
+import type { Path } from "../values/path.js";
+import type { Value } from "../values/value.js";
+
+/** What an expression may read besides the row: the view's params and, in a subquery, the parent row. */
+export interface Env {
+  readonly params: { readonly [name: string]: Value };
+  readonly parent: Value;
+}
+
+export type Evaluator = (row: Value, env: Env) => Value;
+
+export interface OrderKey {
+  readonly get: (row: Value) => Value;
+  readonly descending: boolean;
+}
+
+/**
+ * Rows of `table` satisfying `where`, ordered by `order` then record id (SurrealDB
+ * breaks ties, and orders un-ordered LIMITs, by record id in both directions),
+ * sliced to [start, start + limit). Each row of that window runs `subqueries`.
+ */
+export interface QueryPlan {
+  /** Identifies the shape: equal keys ⇒ identical plans. */
+  readonly key: string;
+  readonly table: string;
+  readonly where: Evaluator | undefined;
+  /**
+   * An equality conjunct `rowPath = envKey` of `where`: instances are found by
+   * the hash of `envKey(env)`, rows by the hash of their value at `rowPath`.
+   */
+  readonly dispatch: { readonly rowPath: Path; readonly envKey: (env: Env) => Value } | undefined;
+  readonly order: readonly OrderKey[];
+  readonly start: number;
+  /** `Infinity` when there is no LIMIT. */
+  readonly limit: number;
+  readonly subqueries: readonly QueryPlan[];
+  /** `$parent` paths read by `where`: a child instance depends on the parent row only through these. */
+  readonly parentPaths: readonly Path[];
+  /** Params read anywhere in this plan or its subqueries (except `$parent`). */
+  readonly params: ReadonlySet<string>;
+}
+
+/** True when the window is not simply every matching row. */
+export function isWindowed(plan: QueryPlan): boolean {
+  return plan.start > 0 || plan.limit !== Infinity;
+}

@@ -1,0 +1,121 @@
+/**
+ * Every record, held once and shared by all views, with lazily built hash
+ * indices on fields that plans look rows up by (`thread = $parent.id`).
+ *
+ * Invariant: a row's `body.id` is its RecordId (SurrealDB ignores a body's own
+ * `id`), and rows are immutable: a change replaces the row object.
+ */
+import type { RecordId } from "./record-id.js";
+import { hashValue } from "./values/compare.js";
+import { getPath, pathText, type Path } from "./values/path.js";
+import type { ValueObject } from "./values/value.js";
+
+export interface Row {
+  readonly id: RecordId;
+  readonly body: ValueObject;
+  readonly version: number;
+}
+
+/** Rows of one table by the hash of their value at `path`. */
+class FieldIndex {
+  readonly path: Path;
+  readonly buckets = new Map<string, Map<string, Row>>();
+
+  constructor(path: Path) {
+    this.path = path;
+  }
+
+  add(row: Row): void {
+    const h = hashValue(getPath(row.body, this.path));
+    let b = this.buckets.get(h);
+    if (!b) this.buckets.set(h, (b = new Map()));
+    b.set(row.id.text, row);
+  }
+
+  remove(row: Row): void {
+    const h = hashValue(getPath(row.body, this.path));
+    const b = this.buckets.get(h);
+    if (!b) return;
+    b.delete(row.id.text);
+    if (b.size === 0) this.buckets.delete(h);
+  }
+}
+
+const EMPTY: ReadonlyMap<string, Row> = new Map();
+
+export class RecordStore {
+  private readonly rows = new Map<string, Row>();
+  private readonly tables = new Map<string, Map<string, Row>>();
+  private readonly indices = new Map<string, Map<string, FieldIndex>>();
+  /** Last version of deleted records: a re-creation continues from it, and redelivered old changes stay stale. */
+  readonly tombstones = new Map<string, number>();
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get(idText: string): Row | undefined {
+    return this.rows.get(idText);
+  }
+
+  all(): IterableIterator<Row> {
+    return this.rows.values();
+  }
+
+  table(table: string): ReadonlyMap<string, Row> {
+    return this.tables.get(table) ?? EMPTY;
+  }
+
+  /** Rows of `table` whose value at `path` hashes to `hash`; builds the index on first use. */
+  lookup(table: string, path: Path, hash: string): ReadonlyMap<string, Row> {
+    return this.index(table, path).buckets.get(hash) ?? EMPTY;
+  }
+
+  put(row: Row): void {
+    const key = row.id.text;
+    const old = this.rows.get(key);
+    if (old) this.unindex(old);
+    this.rows.set(key, row);
+    this.tombstones.delete(key);
+    let t = this.tables.get(row.id.table);
+    if (!t) this.tables.set(row.id.table, (t = new Map()));
+    t.set(key, row);
+    const idx = this.indices.get(row.id.table);
+    if (idx) for (const i of idx.values()) i.add(row);
+  }
+
+  delete(row: Row): void {
+    const key = row.id.text;
+    this.unindex(row);
+    this.rows.delete(key);
+    this.tombstones.set(key, row.version);
+    const t = this.tables.get(row.id.table);
+    t?.delete(key);
+    if (t && t.size === 0) this.tables.delete(row.id.table);
+  }
+
+  clear(): void {
+    this.rows.clear();
+    this.tables.clear();
+    this.indices.clear();
+    this.tombstones.clear();
+  }
+
+  private unindex(row: Row): void {
+    const idx = this.indices.get(row.id.table);
+    if (idx) for (const i of idx.values()) i.remove(row);
+  }
+
+  private index(table: string, path: Path): FieldIndex {
+    let byPath = this.indices.get(table);
+    if (!byPath) this.indices.set(table, (byPath = new Map()));
+    const key = pathText(path);
+    let idx = byPath.get(key);
+    if (!idx) {
+      idx = new FieldIndex(path);
+      for (const row of this.table(table).values()) idx.add(row);
+      byPath.set(key, idx);
+    }
+    return idx;
+  }
+}

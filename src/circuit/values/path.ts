@@ -1,0 +1,53 @@
+/**
+ * Field paths (`a.b[0].*`) evaluated with SurrealDB's rules: a field of an
+ * array maps over its elements (`tags.name` → every tag's name), `[n]` indexes,
+ * `*` spreads; anything else is NONE.
+ *
+ * Known gap: SurrealDB dereferences a record link met inside a path
+ * (`author.name`); the circuit cannot see through links incrementally and
+ * yields NONE there.
+ */
+import type { Value } from "./value.js";
+import { isObject } from "./value.js";
+
+export type PathPart =
+  | { readonly kind: "field"; readonly name: string }
+  | { readonly kind: "index"; readonly index: number }
+  | { readonly kind: "all" };
+export type Path = readonly PathPart[];
+
+export function getPath(v: Value, path: Path, from = 0): Value {
+  let cur = v;
+  for (let i = from; i < path.length; i++) {
+    const part = path[i]!;
+    if (Array.isArray(cur)) {
+      if (part.kind === "index") {
+        cur = cur[part.index];
+        continue;
+      }
+      const next = part.kind === "all" ? i + 1 : i;
+      const arr = cur;
+      return arr.map((el) => getPath(el, path, next));
+    }
+    if (part.kind === "field") {
+      cur = isObject(cur) ? cur[part.name] : undefined;
+    } else if (part.kind === "all") {
+      if (!isObject(cur)) return undefined;
+      const obj = cur;
+      return Object.keys(obj).map((k) => getPath(obj[k], path, i + 1));
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+export function pathText(path: Path): string {
+  let s = "";
+  for (const p of path) {
+    if (p.kind === "field") s += s.length ? `.${p.name}` : p.name;
+    else if (p.kind === "index") s += `[${p.index}]`;
+    else s += s.length ? ".*" : "*";
+  }
+  return s;
+}

@@ -1,0 +1,31 @@
+/**
+ * Conversion between wire JSON and circuit values. A record link travels as
+ * `{"$rid": "t:k"}`; a plain string stays a string (SurrealDB never equates them).
+ */
+import { RecordId, parseRecordId } from "../record-id.js";
+import type { WireValue } from "../types.js";
+import type { Value, ValueObject } from "./value.js";
+
+export function fromWire(w: WireValue): Value {
+  if (w === null || typeof w !== "object") return w;
+  if (Array.isArray(w)) return w.map(fromWire);
+  const keys = Object.keys(w);
+  if (keys.length === 1 && keys[0] === "$rid" && typeof w.$rid === "string") return parseRecordId(w.$rid);
+  const out: ValueObject = {};
+  for (const k of keys) out[k] = fromWire(w[k]!);
+  return out;
+}
+
+/** NONE has no wire form: missing object fields are dropped, NONE in arrays becomes null. */
+export function toWire(v: Value): WireValue {
+  if (v === undefined) return null;
+  if (v === null || typeof v !== "object") return v;
+  if (v instanceof RecordId) return { $rid: v.text };
+  if (Array.isArray(v)) return v.map(toWire);
+  const out: { [key: string]: WireValue } = {};
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x !== undefined) out[k] = toWire(x);
+  }
+  return out;
+}
