@@ -72,7 +72,8 @@ describe("snapshot file", () => {
     const file = await snapshotFile();
     await saveSnapshot(file, { state: sampleState(10), journalPosition: 3 });
     const corrupt = await rewrite(file, (bytes) => {
-      bytes[bytes.length - 5] ^= 0x01;
+      const at = bytes.length - 5;
+      bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
       return bytes;
     });
     const error = await expectUnusable(file);
