@@ -48,7 +48,7 @@ export class ClientModel {
     let count = 0;
     while (count < limit && this.stream !== undefined) {
       this.pending ??= this.stream.next();
-      const result = await Promise.race([this.pending, nextMacrotask().then(() => NOTHING)]);
+      const result = await Promise.race([this.pending, nextMacrotask().then((): typeof NOTHING => NOTHING)]);
       if (result === NOTHING) break;
       this.pending = undefined;
       if (result.done) {
