@@ -90,10 +90,10 @@ function unescape(part: string, what: string, whole: string): string {
 }
 
 function escapeIdent(table: string): string {
-  return PLAIN_IDENT.test(table) && !ALL_DIGITS.test(table) ? table : `⟨${table.replace(/⟩/g, "\\⟩")}⟩`;
+  return PLAIN_IDENT.test(table) && !ALL_DIGITS.test(table) ? table : `⟨${table.replace(/[\\⟩]/g, "\\$&")}⟩`;
 }
 
 function escapeKey(key: RecordKey): string {
   if (typeof key === "number") return String(key);
-  return PLAIN_IDENT.test(key) && !ALL_DIGITS.test(key) ? key : `⟨${key.replace(/⟩/g, "\\⟩")}⟩`;
+  return PLAIN_IDENT.test(key) && !ALL_DIGITS.test(key) ? key : `⟨${key.replace(/[\\⟩]/g, "\\$&")}⟩`;
 }

@@ -12,6 +12,7 @@ import { BINARY_OPERATORS } from "../values/operators.js";
 import { getPath, pathText, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
 import { locate } from "./locate.js";
+import { parenthesiseNegativeLiterals } from "./negative-literals.js";
 
 // The AST is SurrealDB's serde JSON; it is walked structurally.
 type Ast = any;
@@ -38,7 +39,7 @@ export function compileQuery(source: string): QueryPlan {
   if (source.trim().length === 0) throw invalid("the query is empty");
   let statements: Ast;
   try {
-    statements = SurrealQL.parse(source);
+    statements = SurrealQL.parse(parenthesiseNegativeLiterals(source));
   } catch (e) {
     throw invalid(`SurrealQL parse error: ${String(e instanceof Error ? e.message : e)}`);
   }
@@ -224,18 +225,20 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
   return keys;
 }
 
-/** SurrealDB orders by the projected output, so the path must be (inside) a projected field. */
+/**
+ * SurrealDB orders by the projected output: the path must name a projected field,
+ * by its output name or (for `a AS b`) its source path, or the selection is `*`.
+ */
 function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Value) => Value {
   for (const out of projection.outputs) {
-    if (!isPrefix(out.path, path)) continue;
-    const rest = path.slice(out.path.length);
+    if (!samePath(out.path, path) && !(out.expr.rowPath && samePath(out.expr.rowPath, path))) continue;
     if (out.expr.rowPath) {
-      const full = [...out.expr.rowPath, ...rest];
-      return (row) => getPath(row, full);
+      const source = out.expr.rowPath;
+      return (row) => getPath(row, source);
     }
     if (out.expr.constant) {
       const v = out.expr.constant.value;
-      return () => getPath(v, rest);
+      return () => v;
     }
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field)`, pathText(path));
   }
@@ -243,9 +246,8 @@ function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Va
   throw invalid(`ORDER BY ${pathText(path)}: the field is not in the selection${locate(scope.source, pathText(path))}`);
 }
 
-function isPrefix(prefix: Path, path: Path): boolean {
-  if (prefix.length > path.length) return false;
-  return prefix.every((p, i) => JSON.stringify(p) === JSON.stringify(path[i]));
+function samePath(a: Path, b: Path): boolean {
+  return a.length === b.length && a.every((p, i) => JSON.stringify(p) === JSON.stringify(b[i]));
 }
 
 // ---------- expressions ----------

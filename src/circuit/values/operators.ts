@@ -1,33 +1,38 @@
 /**
- * SurrealDB's binary operators over circuit values, checked against an
- * embedded SurrealDB 3: `"abc" CONTAINS "b"`, `NONE CONTAINS 1` is false (so
- * CONTAINSNOT matches records lacking the field), `[] CONTAINSANY []` is false,
- * `[1] CONTAINSALL []` is true, `5 CONTAINS 5` is false, `{a:1} CONTAINS 1` is false.
+ * SurrealDB's binary operators over circuit values, as observed in SurrealDB 3
+ * (.tmp/semantics-notes.md §5–6): `"abc" CONTAINS "b"`, `{a:1} CONTAINS "a"`,
+ * `NONE CONTAINS 1` is false (so CONTAINSNOT matches records lacking the field),
+ * `[] CONTAINSANY []` is false, `5 CONTAINSALL []` is true (vacuous), and
+ * CONTAINSALL/ANY never look at object keys.
  */
 import { compareValues, valuesEqual } from "./compare.js";
-import type { Value } from "./value.js";
+import { isObject, type Value } from "./value.js";
 
 export type BinaryOperator = (l: Value, r: Value) => boolean;
 
-export function contains(l: Value, r: Value): boolean {
+/** Membership as CONTAINSALL/CONTAINSANY test it: array element or substring (no object keys). */
+function elementOf(l: Value, x: Value): boolean {
   if (Array.isArray(l)) {
-    for (const x of l) if (valuesEqual(x, r)) return true;
+    for (const e of l) if (valuesEqual(e, x)) return true;
     return false;
   }
-  if (typeof l === "string" && typeof r === "string") return l.includes(r);
-  return false;
+  return typeof l === "string" && typeof x === "string" && l.includes(x);
+}
+
+/** `l CONTAINS r` (and `r IN l`): element, substring, or — for objects — a key. */
+export function contains(l: Value, r: Value): boolean {
+  if (isObject(l)) return typeof r === "string" && Object.hasOwn(l, r) && l[r] !== undefined;
+  return elementOf(l, r);
 }
 
 export function containsAll(l: Value, r: Value): boolean {
-  if (!Array.isArray(r)) return false;
-  if (Array.isArray(l) || typeof l === "string") return r.every((x) => contains(l, x));
-  return false;
+  if (Array.isArray(r)) return r.every((x) => elementOf(l, x));
+  return typeof l === "string" && typeof r === "string" && l.includes(r);
 }
 
 export function containsAny(l: Value, r: Value): boolean {
-  if (!Array.isArray(r)) return false;
-  if (Array.isArray(l) || typeof l === "string") return r.some((x) => contains(l, x));
-  return false;
+  if (Array.isArray(r)) return r.some((x) => elementOf(l, x));
+  return typeof l === "string" && typeof r === "string" && l.includes(r);
 }
 
 /** Operators by the AST's names. */
