@@ -15,20 +15,20 @@ export interface LogEntry {
 }
 
 export class ReplayLog {
-  private readonly ring: (LogEntry | undefined)[];
+  /** Grows to `capacity` (most views never fill it), then wraps around `start`. */
+  private ring: (LogEntry | undefined)[] = [];
   private start = 0;
   private count = 0;
 
-  constructor(readonly capacity: number) {
-    this.ring = new Array<LogEntry | undefined>(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   append(entry: LogEntry): void {
     if (this.capacity === 0) return;
     const last = this.at(this.count - 1);
     if (last !== undefined && entry.sequence !== last.sequence + 1) this.clear();
     if (this.count < this.capacity) {
-      this.ring[(this.start + this.count) % this.capacity] = entry;
+      // Not full: start is 0 and the ring is exactly `count` long.
+      this.ring.push(entry);
       this.count++;
     } else {
       this.ring[this.start] = entry;
@@ -58,7 +58,7 @@ export class ReplayLog {
   }
 
   clear(): void {
-    this.ring.fill(undefined);
+    this.ring = [];
     this.start = 0;
     this.count = 0;
   }
