@@ -79,7 +79,7 @@ function unescape(part: string, what: string, whole: string): string {
     if (!part.endsWith(close) || part.length < 2) {
       throw new RecordIdSyntaxError(`record id ${JSON.stringify(whole)}: unterminated ${open}…${close} in the ${what}`);
     }
-    return part.slice(1, -1).replace(/\\(.)/gu, "$1");
+    return part.slice(1, -1).replace(/\\([\s\S])/gu, "$1");
   }
   if (!PLAIN_IDENT.test(part)) {
     throw new RecordIdSyntaxError(

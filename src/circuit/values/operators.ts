@@ -3,7 +3,8 @@
  * (.tmp/semantics-notes.md §5–6): `"abc" CONTAINS "b"`, `{a:1} CONTAINS "a"`,
  * `NONE CONTAINS 1` is false (so CONTAINSNOT matches records lacking the field),
  * `[] CONTAINSANY []` is false, `5 CONTAINSALL []` is true (vacuous), and
- * CONTAINSALL/ANY never look at object keys.
+ * CONTAINSALL/ANY never look at object keys, and a string tested against a
+ * list holding any non-string is false (`"abc" CONTAINSANY [5, "c"]`).
  */
 import { compareValues, valuesEqual } from "./compare.js";
 import { isObject, type Value } from "./value.js";
@@ -25,13 +26,18 @@ export function contains(l: Value, r: Value): boolean {
   return elementOf(l, r);
 }
 
+/** A string tested against a list: SurrealDB answers false as soon as the list holds a non-string. */
+function stringAgainstMixedList(l: Value, r: Value[]): boolean {
+  return typeof l === "string" && r.some((x) => typeof x !== "string");
+}
+
 export function containsAll(l: Value, r: Value): boolean {
-  if (Array.isArray(r)) return r.every((x) => elementOf(l, x));
+  if (Array.isArray(r)) return !stringAgainstMixedList(l, r) && r.every((x) => elementOf(l, x));
   return typeof l === "string" && typeof r === "string" && l.includes(r);
 }
 
 export function containsAny(l: Value, r: Value): boolean {
-  if (Array.isArray(r)) return r.some((x) => elementOf(l, x));
+  if (Array.isArray(r)) return !stringAgainstMixedList(l, r) && r.some((x) => elementOf(l, x));
   return typeof l === "string" && typeof r === "string" && l.includes(r);
 }
 
