@@ -156,7 +156,8 @@ export class DeltaHub {
   }
 
   private publishOne(viewDelta: ViewDelta): void {
-    if (viewDelta.deltas.length === 0) return;
+    // After close() nobody can resume from this process: keep no logs.
+    if (this.closed || viewDelta.deltas.length === 0) return;
     const followers = this.byView.get(viewDelta.viewId);
     const log = this.logFor(viewDelta.viewId);
     if (log === undefined && followers === undefined) return;

@@ -94,7 +94,8 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage> {
   /**
    * Starts following a view with its first messages (a snapshot, or the deltas
    * replayed after the client's cursor). `resumedFrom` is the client's cursor
-   * when the view continues from it. These messages never count toward the
+   * when the view continues from it. Called only while the stream opens, so
+   * these messages sit at the front of the queue; they never count toward the
    * queue limit: a stream must be able to start however many views it follows.
    */
   start(viewId: string, sequence: number, initial: readonly WatchMessage[], resumedFrom?: number): void {
@@ -103,7 +104,7 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage> {
     for (const message of initial) this.push(message, false);
   }
 
-  /** Queues a view's next delta; a repeat is dropped, a gap is left to the caller. */
+  /** Queues a view's next delta; a repeat (or an unfollowed view) is dropped, a gap is left to the caller. */
   offer(viewId: string, entry: LogEntry): OfferResult {
     const last = this.lastQueued.get(viewId);
     if (last === undefined || entry.sequence <= last) return "repeat";
