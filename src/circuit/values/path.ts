@@ -30,7 +30,7 @@ export function getPath(v: Value, path: Path, from = 0): Value {
       return arr.map((el) => getPath(el, path, next));
     }
     if (part.kind === "field") {
-      cur = isObject(cur) ? cur[part.name] : undefined;
+      cur = isObject(cur) && Object.hasOwn(cur, part.name) ? cur[part.name] : undefined;
     } else if (part.kind === "all") {
       if (!isObject(cur)) return undefined;
       const obj = cur;

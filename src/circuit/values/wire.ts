@@ -12,7 +12,7 @@ export function fromWire(w: WireValue): Value {
   const keys = Object.keys(w);
   if (keys.length === 1 && keys[0] === "$rid" && typeof w.$rid === "string") return parseRecordId(w.$rid);
   const out: ValueObject = {};
-  for (const k of keys) out[k] = fromWire(w[k]!);
+  for (const k of keys) setField(out, k, fromWire(w[k]!));
   return out;
 }
 
@@ -25,7 +25,13 @@ export function toWire(v: Value): WireValue {
   const out: { [key: string]: WireValue } = {};
   for (const k of Object.keys(v)) {
     const x = v[k];
-    if (x !== undefined) out[k] = toWire(x);
+    if (x !== undefined) setField(out, k, toWire(x));
   }
   return out;
+}
+
+/** Defines rather than assigns, so a field named `__proto__` stays a field. */
+function setField<T>(obj: { [key: string]: T }, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
