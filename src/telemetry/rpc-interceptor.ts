@@ -29,7 +29,8 @@ import {
 // caller's trace from `traceparent`; the RPC duration histogram; and, when given a
 // logger, one access-log line per RPC written inside the span (so it carries the
 // trace id). The handler runs inside the span's context, so `withSpan` children
-// and log lines nest under it across awaits.
+// and log lines nest under it across awaits. With tracing off, the handler runs in
+// the caller's remote context instead, so logs still carry the caller's trace id.
 
 export interface RpcInterceptorOptions {
   /** Tracer for the server spans; undefined turns tracing off (metrics stay). */
@@ -66,7 +67,9 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
     const started = performance.now();
     const service = req.service.typeName;
     const method = req.method.name;
-    const parent = tracer === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, req.header, headerGetter);
+    // Extracted even with tracing off: the caller's trace id then still reaches
+    // SSP's log lines (through the remote span context), at the cost of one parse.
+    const parent = propagator.extract(ROOT_CONTEXT, req.header, headerGetter);
     const span = tracer?.startSpan(
       `${service}/${method}`,
       {
@@ -75,7 +78,7 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
       },
       parent,
     );
-    const callContext = span === undefined ? context.active() : trace.setSpan(parent, span);
+    const callContext = span === undefined ? parent : trace.setSpan(parent, span);
 
     let finished = false;
     const finish = (err: unknown, messagesSent?: number): void => {

@@ -2,7 +2,8 @@
 // StreamProcessorService whose handlers do what SSP's handlers will do for
 // telemetry: child spans `circuit.ingest` and `edges.write` through withSpan, a
 // log line, and stream events. Record ids pick the outcome: `fail:internal` and
-// `fail:invalid` make Ingest fail with INTERNAL / INVALID_ARGUMENT.
+// `fail:invalid` make Ingest fail with INTERNAL / INVALID_ARGUMENT. The edge write
+// waits `edgeDelayMs` (default 1) on a timer; 0 makes it a microtask, for benches.
 
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -38,6 +39,7 @@ export async function startFakeSsp(
   telemetry: Pick<Telemetry, "withSpan" | "metrics">,
   interceptors: Interceptor[],
   logger?: Logger,
+  edgeDelayMs = 1,
 ): Promise<FakeSsp> {
   const handler = connectNodeAdapter({
     interceptors,
@@ -55,7 +57,7 @@ export async function startFakeSsp(
           });
           telemetry.metrics.recordIngest(table, "create", (performance.now() - started) / 1000);
           await telemetry.withSpan(SPAN_EDGES_WRITE, undefined, async (span) => {
-            await sleep(1);
+            await (edgeDelayMs > 0 ? sleep(edgeDelayMs) : Promise.resolve());
             span.setAttributes({ [ATTR_SSP_EDGE_OPERATIONS]: views, [ATTR_SSP_EDGE_ROUND_TRIPS]: 1 });
           });
           logger?.info({ table, op: "create" }, "ingested");
