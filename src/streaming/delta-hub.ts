@@ -11,6 +11,7 @@
  * Each view has a bounded replay log shared by all streams, so a client that
  * reconnects with its cursors gets exactly the deltas it missed.
  */
+import type { RecordId } from "../circuit/record-id.js";
 import type { Delta, ViewDelta, ViewState } from "../circuit/types.js";
 import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError } from "./errors.js";
 import { ReplayLog, type LogEntry } from "./replay-log.js";
@@ -52,7 +53,8 @@ export class DeltaHub {
    * not moved on.
    */
   publish(deltas: readonly ViewDelta[]): void {
-    for (const viewDelta of deltas) this.publishOne(viewDelta);
+    const bodies = new BodyCache(this.source);
+    for (const viewDelta of deltas) this.publishOne(viewDelta, bodies);
   }
 
   /**
@@ -66,15 +68,22 @@ export class DeltaHub {
       const viaClient = !subscriber.explicitViews.has(viewId);
       if (viaClient && subscriber.clientId !== clientId) this.closeFor(subscriber, viewId);
     }
-    if (replaced !== undefined) this.publishOne(replaced);
+    const bodies = new BodyCache(this.source);
+    if (replaced !== undefined) this.publishOne(replaced, bodies);
     const clientStreams = this.byClient.get(clientId);
     if (clientStreams === undefined || clientStreams.size === 0) return;
     const view = this.source.getView(viewId);
     if (view === undefined) return;
+    // Built at most once per variant, and shared by every stream of the client.
+    let bare: SnapshotMessage | undefined;
+    let withRecords: SnapshotMessage | undefined;
     for (const subscriber of clientStreams) {
       if (subscriber.follows(viewId)) continue;
       this.index(this.byView, viewId, subscriber);
-      subscriber.snapshot(viewId, this.snapshotOf(view, subscriber.includeRecords, false));
+      const snapshot = subscriber.includeRecords
+        ? (withRecords ??= this.snapshotOf(view, bodies, true, false))
+        : (bare ??= this.snapshotOf(view, bodies, false, false));
+      subscriber.snapshot(viewId, snapshot);
     }
   }
 
@@ -137,9 +146,10 @@ export class DeltaHub {
     }
     this.subscribers.add(subscriber);
     if (clientId !== undefined) this.index(this.byClient, clientId, subscriber);
+    const bodies = new BodyCache(this.source);
     for (const [id, view] of views) {
       this.index(this.byView, id, subscriber);
-      this.start(subscriber, view, request.resumeFrom.get(id));
+      this.start(subscriber, view, request.resumeFrom.get(id), bodies);
     }
     return subscriber;
   }
@@ -155,7 +165,7 @@ export class DeltaHub {
     return this.subscribers.size;
   }
 
-  private publishOne(viewDelta: ViewDelta): void {
+  private publishOne(viewDelta: ViewDelta, bodies: BodyCache): void {
     // After close() nobody can resume from this process: keep no logs.
     if (this.closed || viewDelta.deltas.length === 0) return;
     const followers = this.byView.get(viewDelta.viewId);
@@ -172,7 +182,7 @@ export class DeltaHub {
     const entry: LogEntry = {
       sequence: viewDelta.sequence,
       bare,
-      withRecords: needsBodies ? { ...bare, deltas: viewDelta.deltas.map((d) => this.withBody(d)) } : bare,
+      withRecords: needsBodies ? { ...bare, deltas: viewDelta.deltas.map((d) => withBody(d, bodies)) } : bare,
     };
     log?.append(entry);
     if (followers === undefined) return;
@@ -180,12 +190,12 @@ export class DeltaHub {
       if (subscriber.offer(viewDelta.viewId, entry) !== "gap") continue;
       // The stream missed a delta (publish was skipped for it): replace its state.
       const view = this.source.getView(viewDelta.viewId);
-      if (view !== undefined) subscriber.snapshot(viewDelta.viewId, this.snapshotOf(view, subscriber.includeRecords, true));
+      if (view !== undefined) subscriber.snapshot(viewDelta.viewId, this.snapshotOf(view, bodies, subscriber.includeRecords, true));
     }
   }
 
   /** A view's first messages in a new stream: a snapshot, or the replay after a cursor. */
-  private start(subscriber: Subscriber, view: ViewState, cursor: number | undefined): void {
+  private start(subscriber: Subscriber, view: ViewState, cursor: number | undefined, bodies: BodyCache): void {
     const id = view.spec.id;
     if (cursor !== undefined) {
       const missed = cursor === view.sequence ? [] : this.logs.get(id)?.since(cursor, view.sequence);
@@ -195,11 +205,11 @@ export class DeltaHub {
         return;
       }
     }
-    const snapshot = this.snapshotOf(view, subscriber.includeRecords, cursor !== undefined);
+    const snapshot = this.snapshotOf(view, bodies, subscriber.includeRecords, cursor !== undefined);
     subscriber.start(id, view.sequence, [snapshot]);
   }
 
-  private snapshotOf(view: ViewState, includeRecords: boolean, reset: boolean): SnapshotMessage {
+  private snapshotOf(view: ViewState, bodies: BodyCache, includeRecords: boolean, reset: boolean): SnapshotMessage {
     const snapshot: SnapshotMessage = {
       kind: "snapshot",
       viewId: view.spec.id,
@@ -210,16 +220,10 @@ export class DeltaHub {
     if (!includeRecords) return snapshot;
     const records = new Map<string, RecordBody>();
     for (const member of view.members) {
-      const record = this.source.getRecord(member.id);
-      if (record !== undefined) records.set(member.id.text, record.body);
+      const body = bodies.get(member.id);
+      if (body !== undefined) records.set(member.id.text, body);
     }
     return { ...snapshot, records };
-  }
-
-  private withBody(delta: Delta): WatchDelta {
-    if (delta.event === "DELETED") return delta;
-    const record = this.source.getRecord(delta.id);
-    return record === undefined ? delta : { id: delta.id, event: delta.event, version: delta.version, record: record.body };
   }
 
   private logFor(viewId: string): ReplayLog | undefined {
@@ -261,6 +265,31 @@ export class DeltaHub {
     set.delete(subscriber);
     if (set.size === 0) map.delete(key);
   }
+}
+
+/**
+ * Record bodies read during one hub step. The state cannot change within a step,
+ * and a body is often wanted many times in it (one record in many views, one
+ * snapshot for many streams), while reading one may cost a conversion.
+ */
+class BodyCache {
+  private bodies: Map<string, RecordBody | undefined> | undefined;
+
+  constructor(private readonly source: ViewSource) {}
+
+  get(id: RecordId): RecordBody | undefined {
+    this.bodies ??= new Map();
+    if (this.bodies.has(id.text)) return this.bodies.get(id.text);
+    const body = this.source.getRecord(id)?.body;
+    this.bodies.set(id.text, body);
+    return body;
+  }
+}
+
+function withBody(delta: Delta, bodies: BodyCache): WatchDelta {
+  if (delta.event === "DELETED") return delta;
+  const record = bodies.get(delta.id);
+  return record === undefined ? delta : { id: delta.id, event: delta.event, version: delta.version, record };
 }
 
 function someWantRecords(subscribers: ReadonlySet<Subscriber> | undefined): boolean {

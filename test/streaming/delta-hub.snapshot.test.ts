@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidWatchRequestError, ViewNotFoundError, type DeltaMessage, type SnapshotMessage } from "../../src/streaming/index.js";
 import { createWorld, read, request, summarize } from "./support/world.js";
 
@@ -114,5 +114,27 @@ describe("DeltaHub: snapshot, then deltas", () => {
     world.add("v1", "a:3");
     await reader.settle();
     expect(summarize(reader.take())).toEqual(["snapshot v1@0 [a:1=1]", "snapshot v1@2 reset [a:1=1 a:2=1 a:3=1]"]);
+  });
+});
+
+describe("DeltaHub: reading record bodies", () => {
+  it("reads each body once per mutation, however many views and streams want it", async () => {
+    const world = createWorld();
+    const views = ["v1", "v2", "v3"];
+    for (const id of views) world.register(id, "c", ["a:1"]);
+    const readers = Array.from({ length: 5 }, () =>
+      read(world.hub.subscribe(request({ clientId: "c", includeRecords: true }), new AbortController().signal)),
+    );
+    const getRecord = vi.spyOn(world.circuit, "getRecord");
+
+    world.put("a:1", { n: 2 });
+    expect(getRecord).toHaveBeenCalledTimes(1);
+
+    getRecord.mockClear();
+    world.register("v4", "c", ["a:1", "a:2"]);
+    expect(getRecord).toHaveBeenCalledTimes(2);
+
+    await readers[0]!.settle();
+    for (const reader of readers) expect(reader.take()).toHaveLength(3 + 3 + 1);
   });
 });
