@@ -1,0 +1,76 @@
+/**
+ * Random sequences of what the server does to a circuit: ingest batches,
+ * identical re-sends, view registrations (a reused id replaces the view) and
+ * unregistrations. Steps that depend on state (which record exists, which view
+ * is registered) name a slot and are resolved when the sequence runs.
+ */
+import fc from "fast-check";
+import type { ViewDescription } from "../query/description.js";
+import { type Change, type ChangeOp, type RecordRef, bodyArb, changeArb, narrowBodyArb, recordRefArb } from "./records.js";
+import { keyArb, tableArb } from "./values.js";
+import { type ViewOptions, mixedViewArb, paramsArb } from "./views.js";
+
+/** Few view ids, so registrations often replace a live view. */
+export const VIEW_IDS = ["v0", "v1", "v2", "v3"] as const;
+
+export type Step =
+  | { readonly kind: "ingest"; readonly changes: readonly Change[] }
+  /** Re-send a held record's body as UPDATE: must change nothing. */
+  | { readonly kind: "resend"; readonly record: RecordRef }
+  | { readonly kind: "register"; readonly viewId: string; readonly view: ViewDescription }
+  /**
+   * Register `viewId` with the query of the `slot`-th registered view but other
+   * params: views of one shape share an operator chain in the circuit.
+   */
+  | { readonly kind: "sibling"; readonly viewId: string; readonly slot: number; readonly params: ViewDescription["params"] }
+  /** Unregister the `slot`-th registered view (modulo their number), if any. */
+  | { readonly kind: "unregister"; readonly slot: number };
+
+export interface SequenceOptions extends ViewOptions {
+  readonly maxSteps?: number;
+}
+
+/** Several changes to one record in one batch: the deltas must report the net effect. */
+const churnArb: fc.Arbitrary<Change[]> = fc
+  .tuple(recordRefArb, fc.array(fc.tuple(fc.constantFrom<ChangeOp>("CREATE", "UPDATE", "DELETE"), bodyArb), { minLength: 2, maxLength: 3 }))
+  .map(([record, ops]) => ops.map(([op, body]): Change => (op === "DELETE" ? { op, record, spelling: op } : { op, record, body, spelling: op })));
+
+/** Many records of one table with few distinct values: ties, displacement and refills. */
+const bulkArb: fc.Arbitrary<Change[]> = fc
+  .tuple(tableArb, fc.uniqueArray(fc.tuple(keyArb, narrowBodyArb), { minLength: 3, maxLength: 8, selector: ([k]) => `${typeof k}:${k}` }))
+  .map(([table, rows]) => rows.map(([key, body]): Change => ({ op: "CREATE", record: { table, key }, body, spelling: "CREATE" })));
+
+export function stepArb(options: ViewOptions = {}): fc.Arbitrary<Step> {
+  return fc.oneof(
+    { arbitrary: fc.array(changeArb, { minLength: 1, maxLength: 3 }).map((changes): Step => ({ kind: "ingest", changes })), weight: 10 },
+    { arbitrary: churnArb.map((changes): Step => ({ kind: "ingest", changes })), weight: 1 },
+    { arbitrary: bulkArb.map((changes): Step => ({ kind: "ingest", changes })), weight: 1 },
+    {
+      arbitrary: fc.tuple(fc.constantFrom(...VIEW_IDS), fc.nat(3), paramsArb).map(([viewId, slot, params]): Step => ({ kind: "sibling", viewId, slot, params })),
+      weight: 2,
+    },
+    { arbitrary: recordRefArb.map((record): Step => ({ kind: "resend", record })), weight: 1 },
+    {
+      arbitrary: fc.tuple(fc.constantFrom(...VIEW_IDS), mixedViewArb(options)).map(([viewId, view]): Step => ({ kind: "register", viewId, view })),
+      weight: 3,
+    },
+    { arbitrary: fc.nat(3).map((slot): Step => ({ kind: "unregister", slot })), weight: 1 },
+  );
+}
+
+/** A sequence that starts with some data and one view, then interleaves everything. */
+export function sequenceArb(options: SequenceOptions = {}): fc.Arbitrary<Step[]> {
+  const maxSteps = options.maxSteps ?? 24;
+  return fc
+    .tuple(
+      fc.array(changeArb, { maxLength: 10 }),
+      fc.tuple(fc.constantFrom(...VIEW_IDS), mixedViewArb(options)),
+      // size "max": fast-check's default size would cap sequences at ~10 steps.
+      fc.array(stepArb(options), { minLength: 1, maxLength: maxSteps, size: "max" }),
+    )
+    .map(([seed, [viewId, view], steps]): Step[] => [
+      ...(seed.length > 0 ? [{ kind: "ingest", changes: seed } as const] : []),
+      { kind: "register", viewId, view },
+      ...steps,
+    ]);
+}

@@ -1,0 +1,275 @@
+/**
+ * Views over the whole grammar the circuit must support (issue 4): `*`, field
+ * paths and aliases; WHERE with every comparison, CONTAINS*, IN/NOT IN, IS
+ * NONE/NULL, NOT/!, AND/OR and parentheses; literals of every type, params
+ * `$p` and `$p.field`, record ids and arrays; ORDER BY over several keys; LIMIT
+ * and START; and subqueries correlated through `$parent`, with `[0]`, nested
+ * up to three levels below the top.
+ *
+ * Only texts SurrealDB 3 accepts are generated: ORDER BY keys are projected,
+ * `NOT` is always followed by parentheses, and no path walks below a record link.
+ */
+import fc from "fast-check";
+import type { Condition, ComparisonOp, Operand, OrderKey, Projection, Query, ViewDescription } from "../query/description.js";
+import { FIELD_PATHS, LINK_FIELDS } from "./records.js";
+import { NONE, type Table, type Val, keyArb, refArb, scalarArb, stringArb, tableArb, TABLES } from "./values.js";
+
+export interface ViewOptions {
+  /** Deepest subquery level (top level = 0). Default 3. */
+  readonly maxLevel?: number;
+  /** Allow `$parent` comparisons other than the correlation (e.g. `n < $parent.n`). Default true. */
+  readonly freeParentRefs?: boolean;
+  /**
+   * Reference the unbound `$pz` (NONE in SurrealDB). Default false: the circuit
+   * refuses a view that reads a param it was not given, by design.
+   */
+  readonly unboundParams?: boolean;
+  /** How many AND/OR/NOT levels a WHERE may nest. Default 2. */
+  readonly conditionDepth?: number;
+}
+
+/** What a condition may refer to where it is generated. */
+interface Scope {
+  readonly inSubquery: boolean;
+  readonly freeParentRefs: boolean;
+  readonly unboundParams: boolean;
+}
+
+/** Params every generated view is registered with (views may also read the unbound `$pz`, see ViewOptions). */
+export const PARAM_NAMES = ["p0", "p1", "p2", "p3"] as const;
+
+const objectParam: fc.Arbitrary<Val> = fc.record(
+  { x: scalarArb, y: fc.record({ z: scalarArb }, { requiredKeys: [] }), id: refArb() },
+  { requiredKeys: [] },
+);
+
+export const paramsArb: fc.Arbitrary<{ [name: string]: Val }> = fc.record({
+  p0: fc.oneof({ arbitrary: scalarArb, weight: 4 }, { arbitrary: refArb(), weight: 1 }),
+  p1: fc.array(fc.oneof({ arbitrary: scalarArb, weight: 3 }, { arbitrary: refArb(), weight: 1 }), { maxLength: 3 }),
+  p2: objectParam,
+  p3: fc.oneof(refArb(), scalarArb),
+});
+
+const COMPARISONS: readonly ComparisonOp[] = ["=", "==", "!=", "<", "<=", ">", ">="];
+const SET_OPS: readonly ComparisonOp[] = ["CONTAINSANY", "CONTAINSALL", "CONTAINSNONE"];
+const MEMBER_OPS: readonly ComparisonOp[] = ["IN", "INSIDE", "NOT IN", "NOTINSIDE"];
+
+const fieldPathArb = fc.constantFrom(...FIELD_PATHS);
+const fieldArb: fc.Arbitrary<Operand> = fieldPathArb.map((path) => ({ kind: "field", path }));
+
+const literalArb: fc.Arbitrary<Val> = fc.oneof(
+  { arbitrary: scalarArb, weight: 8 },
+  { arbitrary: refArb(), weight: 2 },
+  { arbitrary: fc.constant<Val>(NONE), weight: 1 },
+  { arbitrary: fc.array(scalarArb, { maxLength: 3 }), weight: 1 },
+  { arbitrary: fc.record({ x: scalarArb }, { requiredKeys: [] }), weight: 1 },
+);
+
+const listLiteralArb: fc.Arbitrary<Val> = fc.oneof(
+  { arbitrary: fc.array(fc.oneof({ arbitrary: scalarArb, weight: 4 }, { arbitrary: refArb(), weight: 1 }, { arbitrary: fc.constant<Val>(NONE), weight: 1 }), { maxLength: 3 }), weight: 6 },
+  { arbitrary: stringArb, weight: 2 },
+  { arbitrary: scalarArb, weight: 1 },
+);
+
+const paramPathArb = fc.constantFrom<readonly string[]>(["x"], ["y", "z"], ["id"], ["nope"]);
+
+function operandArb(listy: boolean, scope: Scope): fc.Arbitrary<Operand> {
+  const choices: fc.WeightedArbitrary<Operand>[] = [
+    { arbitrary: (listy ? listLiteralArb : literalArb).map((value): Operand => ({ kind: "literal", value })), weight: 12 },
+    { arbitrary: fc.constantFrom(...PARAM_NAMES).map((name): Operand => ({ kind: "param", name, path: [] })), weight: 4 },
+    { arbitrary: paramPathArb.map((path): Operand => ({ kind: "param", name: "p2", path })), weight: 2 },
+  ];
+  if (scope.unboundParams) choices.push({ arbitrary: fc.constant<Operand>({ kind: "param", name: "pz", path: [] }), weight: 1 });
+  if (scope.inSubquery && scope.freeParentRefs) choices.push({ arbitrary: fieldPathArb.map((path): Operand => ({ kind: "parent", path })), weight: 3 });
+  return fc.oneof(...choices);
+}
+
+function compareArb(scope: Scope): fc.Arbitrary<Condition> {
+  const value = operandArb(false, scope);
+  const list = operandArb(true, scope);
+  const cmp = (ops: readonly ComparisonOp[], left: fc.Arbitrary<Operand>, right: fc.Arbitrary<Operand>) =>
+    fc.tuple(fc.constantFrom(...ops), left, right).map(([op, l, r]): Condition => ({ kind: "compare", op, left: l, right: r }));
+  return fc.oneof(
+    { arbitrary: cmp(COMPARISONS, fieldArb, value), weight: 10 },
+    { arbitrary: cmp(COMPARISONS, value, fieldArb), weight: 2 },
+    { arbitrary: cmp(["CONTAINS", "CONTAINSNOT"], fieldArb, value), weight: 4 },
+    { arbitrary: cmp(["CONTAINS", "CONTAINSNOT"], list, fieldArb), weight: 1 },
+    { arbitrary: cmp(SET_OPS, fieldArb, list), weight: 4 },
+    { arbitrary: cmp(MEMBER_OPS, fieldArb, list), weight: 4 },
+    { arbitrary: cmp(MEMBER_OPS, value, fieldArb), weight: 2 },
+    {
+      arbitrary: fc.tuple(fc.oneof(fieldArb, value), fc.boolean(), fc.constantFrom<"NONE" | "NULL">("NONE", "NULL")).map(
+        ([operand, negated, what]): Condition => ({ kind: "is", operand, negated, what }),
+      ),
+      weight: 3,
+    },
+    { arbitrary: fc.oneof({ arbitrary: fieldArb, weight: 4 }, { arbitrary: value, weight: 1 }).map((operand): Condition => ({ kind: "truthy", operand })), weight: 2 },
+  );
+}
+
+const conditionCache = new Map<string, fc.Arbitrary<Condition>>();
+
+/** Conditions up to `depth` connectives deep. */
+function conditionArb(depth: number, scope: Scope): fc.Arbitrary<Condition> {
+  const cacheKey = `${depth}/${scope.inSubquery}/${scope.freeParentRefs}/${scope.unboundParams}`;
+  const cached = conditionCache.get(cacheKey);
+  if (cached) return cached;
+  const leaf = compareArb(scope);
+  let arb = leaf;
+  if (depth > 0) {
+    const sub = conditionArb(depth - 1, scope);
+    arb = fc.oneof(
+      { arbitrary: leaf, weight: 4 },
+      {
+        arbitrary: fc.tuple(fc.constantFrom<"and" | "or">("and", "or"), sub, sub, fc.boolean()).map(
+          ([kind, left, right, parenthesised]): Condition => ({ kind, left, right, parenthesised }),
+        ),
+        weight: 3,
+      },
+      { arbitrary: fc.tuple(fc.constantFrom<"!" | "NOT">("!", "NOT"), sub).map(([spelling, inner]): Condition => ({ kind: "not", spelling, inner })), weight: 1 },
+    );
+  }
+  conditionCache.set(cacheKey, arb);
+  return arb;
+}
+
+/** How a subquery row is tied to its parent row. */
+function correlationArb(): fc.Arbitrary<{ table: Table; condition: Condition; first: boolean }> {
+  const link = fc.constantFrom(...LINK_FIELDS);
+  const childTable = (preferred: Table | undefined) =>
+    preferred === undefined ? tableArb : fc.oneof({ arbitrary: fc.constant(preferred), weight: 4 }, { arbitrary: tableArb, weight: 1 });
+  const field = (name: string): Operand => ({ kind: "field", path: [name] });
+  const parent = (name: string): Operand => ({ kind: "parent", path: [name] });
+  const eq = (left: Operand, right: Operand): Condition => ({ kind: "compare", op: "=", left, right });
+  return fc.oneof(
+    // Forward link: the author of a thread.
+    {
+      arbitrary: link.chain((l) =>
+        fc.tuple(childTable(l.table), fc.boolean(), fc.boolean()).map(([table, swap, first]) => ({
+          table,
+          condition: swap ? eq(parent(l.field), field("id")) : eq(field("id"), parent(l.field)),
+          first,
+        })),
+      ),
+      weight: 4,
+    },
+    // Backward link: the comments of a thread.
+    {
+      arbitrary: fc.tuple(link, tableArb, fc.boolean(), fc.boolean()).map(([l, table, swap, first]) => ({
+        table,
+        condition: swap ? eq(parent("id"), field(l.field)) : eq(field(l.field), parent("id")),
+        first: first && swap,
+      })),
+      weight: 4,
+    },
+    // Through an array of links, either way round.
+    {
+      arbitrary: fc.tuple(tableArb, fc.constantFrom(0, 1, 2), fc.boolean()).map(([table, form, first]) => ({
+        table,
+        condition:
+          form === 0
+            ? ({ kind: "compare", op: "IN", left: field("id"), right: parent("links") } as Condition)
+            : form === 1
+              ? ({ kind: "compare", op: "CONTAINS", left: parent("links"), right: field("id") } as Condition)
+              : ({ kind: "compare", op: "CONTAINS", left: field("links"), right: parent("id") } as Condition),
+        first,
+      })),
+      weight: 1,
+    },
+  );
+}
+
+const SUBQUERY_ALIASES = ["rows", "author", "thread", "items", "sub"] as const;
+const FIELD_ALIASES = ["f1", "f2", "f3"] as const;
+
+function orderArb(star: boolean, fields: readonly Projection[], shadowed: ReadonlySet<string>): fc.Arbitrary<OrderKey[]> {
+  const candidates: { path: readonly string[]; alias?: string | undefined }[] = [];
+  if (star) {
+    for (const path of FIELD_PATHS) if (!shadowed.has(path[0]!)) candidates.push({ path });
+  } else {
+    for (const f of fields) if (f.kind === "field") candidates.push({ path: f.path, alias: f.alias });
+  }
+  if (candidates.length === 0) return fc.constant<OrderKey[]>([]);
+  const key = fc
+    .tuple(fc.constantFrom(...candidates), fc.constantFrom<"ASC" | "DESC" | undefined>("ASC", "DESC", undefined))
+    .map(([c, direction]): OrderKey => ({ path: c.path, alias: c.alias, direction }));
+  return fc.oneof({ arbitrary: fc.constant<OrderKey[]>([]), weight: 2 }, { arbitrary: fc.array(key, { minLength: 1, maxLength: 2 }), weight: 3 });
+}
+
+const limitArb = fc.option(fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 6 }), {
+  nil: undefined,
+  freq: 2,
+});
+const startArb = fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 1 });
+
+function projectedFieldsArb(): fc.Arbitrary<Projection[]> {
+  return fc
+    .uniqueArray(fieldPathArb, { minLength: 1, maxLength: 3, selector: (p) => p.join(".") })
+    .chain((paths) =>
+      fc.tuple(...paths.map(() => fc.boolean())).map((aliased) =>
+        paths.map((path, i): Projection => ({ kind: "field", path, alias: aliased[i] ? FIELD_ALIASES[i] : undefined })),
+      ),
+    );
+}
+
+/**
+ * A query at `level` on `table`. `correlation` (for subqueries) is ANDed in
+ * front of an optional extra condition.
+ */
+function queryArb(level: number, table: fc.Arbitrary<Table>, correlation: Condition | undefined, options: Required<ViewOptions>): fc.Arbitrary<Query> {
+  const childCount = level >= options.maxLevel ? fc.constant(0) : fc.integer({ min: 0, max: level === 0 ? 2 : 1 });
+  const children = childCount.chain((n) =>
+    fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        correlationArb().chain((c) =>
+          queryArb(level + 1, fc.constant(c.table), c.condition, options).map(
+            (query): Projection => ({ kind: "subquery", query, first: c.first, alias: SUBQUERY_ALIASES[(level + i) % SUBQUERY_ALIASES.length]! }),
+          ),
+        ),
+      ),
+    ),
+  );
+  const inSubquery = level > 0;
+  const scope: Scope = { inSubquery, freeParentRefs: options.freeParentRefs, unboundParams: options.unboundParams };
+  const extraWhere = fc.option(conditionArb(options.conditionDepth, scope), { nil: undefined, freq: inSubquery ? 2 : 4 });
+  return fc
+    .tuple(table, fc.boolean(), projectedFieldsArb(), children, extraWhere, limitArb, startArb, fc.boolean())
+    .chain(([t, star, fields, subs, extra, limit, start, startFirst]) => {
+      const shadowed = new Set(subs.map((s) => (s.kind === "subquery" ? s.alias : "")));
+      // A projected path must not collide with a subquery alias at the same level.
+      const own = star ? [] : fields.filter((f) => f.kind === "field" && !shadowed.has(f.path[0]!));
+      // Parenthesise the extra condition so `corr AND a OR b` cannot undo the correlation.
+      const guarded = extra !== undefined && (extra.kind === "and" || extra.kind === "or") ? { ...extra, parenthesised: true } : extra;
+      const where: Condition | undefined =
+        correlation === undefined ? extra : guarded === undefined ? correlation : { kind: "and", left: correlation, right: guarded, parenthesised: false };
+      return orderArb(star, own, shadowed).map(
+        (order): Query => ({ table: t, star, fields: [...own, ...subs], where, order, limit, start, startFirst }),
+      );
+    });
+}
+
+export function viewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription> {
+  const full: Required<ViewOptions> = {
+    maxLevel: options.maxLevel ?? 3,
+    freeParentRefs: options.freeParentRefs ?? true,
+    unboundParams: options.unboundParams ?? false,
+    conditionDepth: options.conditionDepth ?? 2,
+  };
+  return fc.record({ query: queryArb(0, tableArb, undefined, full), params: paramsArb });
+}
+
+/**
+ * A mix weighted towards views whose membership is large enough for ORDER BY,
+ * LIMIT and START to matter: flat single-condition views, one-level views, and
+ * the full grammar.
+ */
+export function mixedViewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription> {
+  return fc.oneof(
+    { arbitrary: viewArb({ ...options, maxLevel: 0, conditionDepth: 0 }), weight: 2 },
+    { arbitrary: viewArb({ ...options, maxLevel: Math.min(1, options.maxLevel ?? 1), conditionDepth: 1 }), weight: 2 },
+    { arbitrary: viewArb(options), weight: 3 },
+  );
+}
+
+/** Exposed for reuse (benchmarks, edge tests): the tables and keys views range over. */
+export { TABLES, keyArb };

@@ -1,0 +1,55 @@
+/**
+ * One query, one set of records, both engines: for minimising a mismatch by
+ * hand and for pinning it as a regression test. Only top-level rows are
+ * compared (write the reproducer without subqueries, or with `id` projected).
+ */
+import { Circuit, parseRecordId } from "../../src/circuit/index.js";
+import type { WireValue } from "../../src/circuit/types.js";
+import type { Change } from "./arbitraries/records.js";
+import { type Table, type Val, Ref, TABLES, idKey } from "./arbitraries/values.js";
+import { SurrealOracle, sdkIdKey } from "./oracle.js";
+
+export interface Comparison {
+  readonly surrealdb: string[];
+  readonly circuit: string[];
+}
+
+/** `records` maps id text (`user:1`) to its wire body; `params` are wire JSON. */
+export async function compareOnce(
+  oracle: SurrealOracle,
+  records: { readonly [id: string]: { readonly [field: string]: WireValue } },
+  surql: string,
+  params: { readonly [name: string]: WireValue } = {},
+): Promise<Comparison> {
+  const circuit = new Circuit();
+  circuit.ingest(Object.entries(records).map(([id, body]) => ({ op: "CREATE", id, body })));
+  const registered = circuit.registerView({ id: "v", surql, params, clientId: "c", ttlMs: 0, lastActiveAt: 0 });
+
+  const changes: Change[] = Object.entries(records).map(([id, body]) => {
+    const rid = parseRecordId(id);
+    if (!(TABLES as readonly string[]).includes(rid.table)) throw new Error(`compareOnce: table ${rid.table} is not one of ${TABLES.join(", ")}`);
+    return { op: "CREATE", record: { table: rid.table as Table, key: rid.key }, body: fromWire(body) as { [k: string]: Val }, spelling: "CREATE" };
+  });
+  await oracle.reset();
+  await oracle.apply(changes);
+  const wireParams: { [name: string]: Val } = {};
+  for (const [k, v] of Object.entries(params)) wireParams[k] = fromWire(v);
+  const rows = (await oracle.run(surql, wireParams)) as { id: Parameters<typeof sdkIdKey>[0] }[];
+  return {
+    surrealdb: rows.map((r) => sdkIdKey(r.id)).sort(),
+    circuit: registered.view.members.map((m) => idKey(m.id.table, m.id.key)).sort(),
+  };
+}
+
+function fromWire(w: WireValue): Val {
+  if (w === null || typeof w !== "object") return w;
+  if (Array.isArray(w)) return w.map(fromWire);
+  const keys = Object.keys(w);
+  if (keys.length === 1 && typeof w.$rid === "string") {
+    const rid = parseRecordId(w.$rid);
+    return new Ref(rid.table, rid.key);
+  }
+  const out: { [k: string]: Val } = {};
+  for (const k of keys) out[k] = fromWire(w[k]!);
+  return out;
+}

@@ -1,0 +1,81 @@
+/**
+ * The reference model of what the engine must report, apart from query
+ * semantics (SurrealDB decides those): record versions, and the deltas that
+ * turn one membership into the next.
+ *
+ * Versions (DESIGN.md "Records"): 1 when a record is first seen, +1 on each
+ * change of content; an identical re-send changes nothing. A deleted record's
+ * version is remembered, so re-creating it continues the count (as the circuit
+ * does: versions never go backwards, which keeps subscribers' caches sound).
+ */
+import type { DeltaEvent } from "../../src/circuit/types.js";
+import { type Body, type Change, recordIdText } from "./arbitraries/records.js";
+import { toWire } from "./arbitraries/values.js";
+
+export interface HeldRecord {
+  readonly text: string;
+  readonly body: Body;
+  readonly version: number;
+}
+
+/** Member id text → version. */
+export type Members = ReadonlyMap<string, number>;
+
+export interface ExpectedDelta {
+  readonly id: string;
+  readonly event: DeltaEvent;
+  readonly version: number;
+}
+
+export class RecordModel {
+  private readonly held = new Map<string, HeldRecord & { readonly canonical: string }>();
+  private readonly tombstones = new Map<string, number>();
+
+  apply(change: Change): void {
+    const text = recordIdText(change.record);
+    const old = this.held.get(text);
+    if (change.op === "DELETE") {
+      if (old) {
+        this.held.delete(text);
+        this.tombstones.set(text, old.version);
+      }
+      return;
+    }
+    const body = change.body ?? {};
+    const canonical = JSON.stringify(toWire(body));
+    if (old && old.canonical === canonical) return;
+    const version = (old?.version ?? this.tombstones.get(text) ?? 0) + 1;
+    this.held.set(text, { text, body, canonical, version });
+  }
+
+  get(text: string): HeldRecord | undefined {
+    return this.held.get(text);
+  }
+
+  version(text: string): number {
+    const r = this.held.get(text);
+    if (!r) throw new Error(`model: ${text} is a member but not held`);
+    return r.version;
+  }
+
+  /** Every held record, in id-text order, as wire JSON: for failure reports. */
+  dump(): string[] {
+    return [...this.held.values()].sort((a, b) => (a.text < b.text ? -1 : 1)).map((r) => `${r.text} v${r.version} ${r.canonical}`);
+  }
+}
+
+/** CREATED for entries, DELETED (with the last version held) for exits, UPDATED for version changes. */
+export function diffMembers(before: Members, after: Members): ExpectedDelta[] {
+  const out: ExpectedDelta[] = [];
+  for (const [id, version] of after) {
+    const was = before.get(id);
+    if (was === undefined) out.push({ id, event: "CREATED", version });
+    else if (was !== version) out.push({ id, event: "UPDATED", version });
+  }
+  for (const [id, version] of before) if (!after.has(id)) out.push({ id, event: "DELETED", version });
+  return sortDeltas(out);
+}
+
+export function sortDeltas<T extends { readonly id: string }>(deltas: T[]): T[] {
+  return deltas.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

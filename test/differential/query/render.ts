@@ -1,0 +1,78 @@
+/**
+ * Renders a query description to SurrealQL. `withIds` adds `id` to every
+ * projection level that lacks it, so the oracle can read the id of every row;
+ * nothing else about the text changes.
+ */
+import { escapeIdent, toSurql } from "../arbitraries/values.js";
+import type { Condition, Operand, OrderKey, Projection, Query } from "./description.js";
+
+export interface RenderOptions {
+  readonly withIds?: boolean;
+  /** Prefix every param name (`$p0` → `$v1_p0`), so several views can share one batch of statements. */
+  readonly paramPrefix?: string;
+}
+
+export function renderQuery(q: Query, options: RenderOptions = {}): string {
+  const projections: string[] = [];
+  if (q.star) projections.push("*");
+  else if (options.withIds && !q.fields.some((f) => f.kind === "field" && f.alias === undefined && isIdPath(f.path))) projections.push("id");
+  for (const f of q.fields) projections.push(renderProjection(f, options));
+
+  let text = `SELECT ${projections.join(", ")} FROM ${escapeIdent(q.table)}`;
+  if (q.where) text += ` WHERE ${renderCondition(q.where, options)}`;
+  if (q.order.length > 0) text += ` ORDER BY ${q.order.map(renderOrderKey).join(", ")}`;
+  const limit = q.limit === undefined ? "" : ` LIMIT ${q.limit}`;
+  const start = q.start === undefined ? "" : ` START ${q.start}`;
+  text += q.startFirst ? start + limit : limit + start;
+  return text;
+}
+
+function isIdPath(path: readonly string[]): boolean {
+  return path.length === 1 && path[0] === "id";
+}
+
+function renderProjection(f: Projection, options: RenderOptions): string {
+  if (f.kind === "field") return f.alias === undefined ? renderPath(f.path) : `${renderPath(f.path)} AS ${escapeIdent(f.alias)}`;
+  return `(${renderQuery(f.query, options)})${f.first ? "[0]" : ""} AS ${escapeIdent(f.alias)}`;
+}
+
+function renderOrderKey(k: OrderKey): string {
+  const target = k.alias === undefined ? renderPath(k.path) : escapeIdent(k.alias);
+  return k.direction === undefined ? target : `${target} ${k.direction}`;
+}
+
+export function renderPath(path: readonly string[]): string {
+  return path.map(escapeIdent).join(".");
+}
+
+export function renderOperand(o: Operand, options: RenderOptions = {}): string {
+  switch (o.kind) {
+    case "field":
+      return renderPath(o.path);
+    case "literal":
+      return toSurql(o.value);
+    case "param":
+      return [`$${options.paramPrefix ?? ""}${o.name}`, ...o.path.map(escapeIdent)].join(".");
+    case "parent":
+      return ["$parent", ...o.path.map(escapeIdent)].join(".");
+  }
+}
+
+export function renderCondition(c: Condition, options: RenderOptions = {}): string {
+  switch (c.kind) {
+    case "compare":
+      return `${renderOperand(c.left, options)} ${c.op} ${renderOperand(c.right, options)}`;
+    case "is":
+      return `${renderOperand(c.operand, options)} IS ${c.negated ? "NOT " : ""}${c.what}`;
+    case "and":
+    case "or": {
+      const text = `${renderCondition(c.left, options)} ${c.kind.toUpperCase()} ${renderCondition(c.right, options)}`;
+      return c.parenthesised ? `(${text})` : text;
+    }
+    case "not":
+      if (c.spelling === "!" && c.inner.kind === "truthy") return `!${renderCondition(c.inner, options)}`;
+      return `${c.spelling === "!" ? "!" : "NOT "}(${renderCondition(c.inner, options)})`;
+    case "truthy":
+      return renderOperand(c.operand, options);
+  }
+}
