@@ -16,48 +16,57 @@ import {
 
 export type OtlpProtocol = "grpc" | "http/protobuf" | "http/json";
 
+/** Where and how one signal is exported. */
+export interface OtlpTarget {
+  protocol: OtlpProtocol;
+  /** The full URL (for HTTP, with the signal's path, e.g. `/v1/traces`). */
+  url: string;
+}
+
 export interface OtlpEnv {
   /** Set when traces go to a collector. */
-  traces?: OtlpProtocol;
+  traces?: OtlpTarget;
   /** Set when metrics go to a collector. */
-  metrics?: OtlpProtocol;
+  metrics?: OtlpTarget;
 }
 
 /**
- * Which signals go over OTLP, and how. Nothing is exported unless an OTLP endpoint
- * is configured (OTEL_EXPORTER_OTLP_ENDPOINT, or the per-signal
+ * Which signals go over OTLP, where and how. Nothing is exported unless an OTLP
+ * endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT, or the per-signal
  * OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT); OTEL_SDK_DISABLED=true and
  * OTEL_{TRACES,METRICS}_EXPORTER=none turn it off.
  */
 export function otlpFromEnv(env: NodeJS.ProcessEnv): OtlpEnv {
   if (flag(env.OTEL_SDK_DISABLED)) return {};
   const result: OtlpEnv = {};
-  const traces = signalProtocol(env, "TRACES", env.OTEL_TRACES_EXPORTER);
-  const metrics = signalProtocol(env, "METRICS", env.OTEL_METRICS_EXPORTER);
+  const traces = signalTarget(env, "TRACES", env.OTEL_TRACES_EXPORTER);
+  const metrics = signalTarget(env, "METRICS", env.OTEL_METRICS_EXPORTER);
   if (traces !== undefined) result.traces = traces;
   if (metrics !== undefined) result.metrics = metrics;
   return result;
 }
 
-export async function createOtlpSpanExporter(protocol: OtlpProtocol): Promise<SpanExporter> {
+// The URL is passed explicitly (it may come from an `env` other than
+// process.env); headers, timeout, compression and TLS are read by the exporters.
+export async function createOtlpSpanExporter({ protocol, url }: OtlpTarget): Promise<SpanExporter> {
   switch (protocol) {
     case "grpc":
-      return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter();
+      return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter({ url });
     case "http/json":
-      return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
+      return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter({ url });
     case "http/protobuf":
-      return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter();
+      return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter({ url });
   }
 }
 
-export async function createOtlpMetricExporter(protocol: OtlpProtocol): Promise<PushMetricExporter> {
+export async function createOtlpMetricExporter({ protocol, url }: OtlpTarget): Promise<PushMetricExporter> {
   switch (protocol) {
     case "grpc":
-      return new (await import("@opentelemetry/exporter-metrics-otlp-grpc")).OTLPMetricExporter();
+      return new (await import("@opentelemetry/exporter-metrics-otlp-grpc")).OTLPMetricExporter({ url });
     case "http/json":
-      return new (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter();
+      return new (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter({ url });
     case "http/protobuf":
-      return new (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter();
+      return new (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter({ url });
   }
 }
 
@@ -100,15 +109,20 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler {
   }
 }
 
-function signalProtocol(env: NodeJS.ProcessEnv, signal: "TRACES" | "METRICS", exporter: string | undefined): OtlpProtocol | undefined {
+function signalTarget(env: NodeJS.ProcessEnv, signal: "TRACES" | "METRICS", exporter: string | undefined): OtlpTarget | undefined {
   if (exporter !== undefined && exporter.split(",").map((s) => s.trim()).includes("none")) return undefined;
-  const endpoint = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`] ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (endpoint === undefined || endpoint.trim() === "") return undefined;
   const protocol = (env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf").trim();
+  const specific = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim();
+  const general = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (!specific && !general) return undefined;
   if (protocol !== "grpc" && protocol !== "http/protobuf" && protocol !== "http/json") {
     throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not an OTLP protocol (grpc, http/protobuf or http/json)`);
   }
-  return protocol;
+  // Spec: a per-signal endpoint is used as is; the general one gets the signal's
+  // path appended for HTTP (gRPC uses the endpoint as is).
+  if (specific) return { protocol, url: specific };
+  const base = (general ?? "").replace(/\/+$/, "");
+  return { protocol, url: protocol === "grpc" ? base : `${base}/v1/${signal.toLowerCase()}` };
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

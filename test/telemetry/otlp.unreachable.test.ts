@@ -14,9 +14,11 @@ afterEach(async () => {
 });
 
 /** A "collector" that accepts connections and never answers: the worst case. */
-async function blackHole(): Promise<number> {
+async function blackHole(): Promise<{ port: number; connections: () => number }> {
   const sockets = new Set<net.Socket>();
+  let connections = 0;
   const server = net.createServer((socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.on("error", () => undefined);
   });
@@ -28,7 +30,7 @@ async function blackHole(): Promise<number> {
         server.close(() => resolve());
       }),
   );
-  return (server.address() as net.AddressInfo).port;
+  return { port: (server.address() as net.AddressInfo).port, connections: () => connections };
 }
 
 describe("otlpFromEnv", () => {
@@ -38,18 +40,22 @@ describe("otlpFromEnv", () => {
   });
 
   it("exports both signals over http/protobuf by default once the endpoint is set", () => {
-    expect(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toEqual({
-      traces: "http/protobuf",
-      metrics: "http/protobuf",
+    expect(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" })).toEqual({
+      traces: { protocol: "http/protobuf", url: "http://collector:4318/v1/traces" },
+      metrics: { protocol: "http/protobuf", url: "http://collector:4318/v1/metrics" },
     });
   });
 
   it("honours per-signal endpoints, protocols, exporter=none and OTEL_SDK_DISABLED", () => {
     expect(otlpFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" })).toEqual({
-      traces: "grpc",
+      traces: { protocol: "grpc", url: "http://c:4317" },
+    });
+    expect(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }).metrics).toEqual({
+      protocol: "grpc",
+      url: "http://c:4317",
     });
     expect(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_METRICS_EXPORTER: "none" })).toEqual({
-      traces: "http/protobuf",
+      traces: { protocol: "http/protobuf", url: "http://c:4318/v1/traces" },
     });
     expect(otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "true" })).toEqual({});
   });
@@ -63,11 +69,11 @@ describe("otlpFromEnv", () => {
 
 describe("a collector that never answers", () => {
   it("fails no RPC, drops spans past the bounded queue (counted), and cannot hold shutdown", async () => {
-    const port = await blackHole();
+    const collector = await blackHole();
     const telemetry = await setupTelemetry({
       serviceVersion: "t",
       env: {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
         OTEL_BSP_SCHEDULE_DELAY: "10",
         OTEL_BSP_MAX_QUEUE_SIZE: "8",
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4",
@@ -89,6 +95,7 @@ describe("a collector that never answers", () => {
       ?.samples.filter((s) => s.labels.error_type === "queue_full")
       .reduce((sum, s) => sum + s.value, 0);
     expect(dropped).toBeGreaterThan(0);
+    expect(collector.connections(), "the exporters did try the collector").toBeGreaterThan(0);
 
     const started = performance.now();
     await telemetry.shutdown();
