@@ -15,6 +15,8 @@ export interface ClientView {
   since: number;
   /** Every delta applied since the view's first snapshot, as "seq EVENT id=version". */
   deltas: string[];
+  /** Record bodies by id, when the stream includes them. */
+  bodies: Map<string, unknown>;
 }
 
 const NOTHING = Symbol("nothing queued");
@@ -28,7 +30,7 @@ export class ClientModel {
 
   constructor(
     private readonly hub: DeltaHub,
-    private readonly follow: { viewIds?: string[]; clientId?: string },
+    private readonly follow: { viewIds?: string[]; clientId?: string; includeRecords?: boolean },
   ) {}
 
   connect(): void {
@@ -72,6 +74,7 @@ export class ClientModel {
           members: new Map(message.members.map((m) => [m.id.text, m.version])),
           since: previous?.since ?? message.sequence,
           deltas: previous?.deltas ?? [],
+          bodies: new Map(message.records ?? []),
         });
         break;
       }
@@ -83,8 +86,13 @@ export class ClientModel {
         }
         view.sequence = message.sequence;
         for (const d of message.deltas) {
-          if (d.event === "DELETED") view.members.delete(d.id.text);
-          else view.members.set(d.id.text, d.version);
+          if (d.event === "DELETED") {
+            view.members.delete(d.id.text);
+            view.bodies.delete(d.id.text);
+          } else {
+            view.members.set(d.id.text, d.version);
+            if (d.record !== undefined) view.bodies.set(d.id.text, d.record);
+          }
           view.deltas.push(`${message.sequence} ${d.event} ${d.id.text}=${d.version}`);
         }
         break;
