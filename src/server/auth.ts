@@ -7,7 +7,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
-const BEARER = /^Bearer ([^\s]+)$/i;
+/** Everything after the scheme is the token, so a secret may contain spaces. */
+const BEARER = /^Bearer +(\S.*)$/i;
 
 /** No secret (insecure dev mode): every call passes. */
 export function authInterceptor(secret: string | undefined, exemptServices: readonly string[]): Interceptor {

@@ -5,8 +5,9 @@
  * anything else to an HTTP/1.1 server, both with the same request handler. The
  * peeked bytes are put back before the chosen server sees the socket.
  *
- * Shutdown: stop accepting, send HTTP/2 GOAWAY, mark HTTP/1.1 responses
- * `Connection: close`, wait for in-flight requests (bounded), then close what is left.
+ * Shutdown: stop accepting connections, mark HTTP/1.1 responses `Connection:
+ * close`, wait for in-flight requests (bounded), then send HTTP/2 GOAWAY, let
+ * the last bytes flush and close what is left.
  */
 import http from "node:http";
 import http2 from "node:http2";
@@ -17,6 +18,12 @@ import type { HttpRequest, HttpResponse } from "./http-routes.js";
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** A connection that sends nothing this long is dropped before it is routed. */
 const SNIFF_TIMEOUT_MS = 10_000;
+/** How long drained HTTP/2 sessions get to flush and close before they are cut. */
+const SESSION_GRACE_MS = 500;
+/** Time for HTTP/2 frames already queued to reach the socket. */
+const FRAME_FLUSH_MS = 20;
+/** How long closing sockets get to flush their last bytes. */
+const SOCKET_FLUSH_MS = 200;
 
 export interface ListenOptions {
   readonly host: string;
@@ -42,7 +49,10 @@ export async function listen(options: ListenOptions): Promise<Listener> {
 
   const track = (req: HttpRequest, res: HttpResponse): void => {
     inFlight++;
-    res.once("close", () => {
+    // For HTTP/2, the stream's own close: the compat response may close before
+    // its trailers are written.
+    const done = "stream" in res ? res.stream : res;
+    done.once("close", () => {
       inFlight--;
       if (inFlight === 0) onIdle?.();
     });
@@ -59,9 +69,11 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     session.once("close", () => sessions.delete(session));
   });
   const sniffing = new Set<net.Socket>();
-  const h1Sockets = new Set<net.Socket>();
 
+  /** Every accepted socket: an HTTP/2 session that is destroyed may leave its socket open. */
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
     sniffing.add(socket);
     let peeked: Buffer = Buffer.alloc(0);
     const onError = (err: Error) => options.logger.debug({ err }, "connection error before routing");
@@ -83,8 +95,6 @@ export async function listen(options: ListenOptions): Promise<Listener> {
         h2.emit("connection", socket);
       } else {
         // The HTTP/1.1 parser listens for 'data' and expects a flowing socket.
-        h1Sockets.add(socket);
-        socket.once("close", () => h1Sockets.delete(socket));
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -94,6 +104,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     socket.once("close", () => {
       clearTimeout(timer);
       sniffing.delete(socket);
+      sockets.delete(socket);
     });
   });
 
@@ -112,12 +123,26 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     inFlight: () => inFlight,
     async close(timeoutMs) {
       draining = true;
+      const deadline = Date.now() + timeoutMs;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sniffing) socket.destroy();
-      for (const session of sessions) session.close(); // GOAWAY: open streams may finish
       const drained = await waitUntil(() => inFlight === 0, timeoutMs, (cb) => (onIdle = cb));
-      for (const socket of h1Sockets) socket.destroy();
+      // A stream's 'close' fires before nghttp2 writes its last frames (the gRPC
+      // trailers) on a later turn of the event loop: give them that turn. Only
+      // then GOAWAY: clients cancel streams that are still open when it arrives.
+      await sleep(FRAME_FLUSH_MS);
+      for (const session of sessions) session.close();
+      await Promise.race([
+        Promise.all([...sessions].map((s) => new Promise((resolve) => (s.closed ? resolve(undefined) : s.once("close", resolve))))),
+        sleep(Math.max(0, Math.min(deadline - Date.now(), SESSION_GRACE_MS))),
+      ]);
       for (const session of sessions) session.destroy();
+      // end() first so buffered bytes go out; whatever does not finish is cut.
+      await Promise.race([
+        Promise.all([...sockets].map((s) => new Promise((resolve) => (s.once("close", resolve), s.end())))),
+        sleep(SOCKET_FLUSH_MS),
+      ]);
+      for (const socket of sockets) socket.destroy();
       await stopped;
       return { drained };
     },
@@ -135,4 +160,8 @@ function waitUntil(done: () => boolean, timeoutMs: number, subscribe: (cb: () =>
       resolve(true);
     });
   });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

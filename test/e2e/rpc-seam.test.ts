@@ -29,7 +29,9 @@ afterAll(() => ts.close());
 const lastCall = () => core.calls.at(-1);
 
 describe.each(TRANSPORTS)("over %s", (name) => {
-  const client = () => sspClient(transport(name, ts.url));
+  // One transport per protocol: each holds its own connection, reused across tests.
+  let shared: ReturnType<typeof sspClient> | undefined;
+  const client = () => (shared ??= sspClient(transport(name, ts.url)));
 
   it("Ingest passes one converted change and returns its deltas", async () => {
     const res = await client().ingest({
