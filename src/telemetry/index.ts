@@ -1,5 +1,5 @@
 // SSP telemetry: OpenTelemetry traces and metrics, Prometheus /metrics, pino logs.
-// Start with `setupTelemetry`; see the README section "Observability" for wiring.
+// Start with `setupTelemetry`; README.md beside this file shows the wiring.
 
 export {
   type RpcInterceptorSettings,
@@ -12,6 +12,7 @@ export {
 } from "./setup.js";
 export {
   type EdgeOperation,
+  type GaugeSource,
   type GaugeSources,
   type IngestOp,
   type RpcMethodName,

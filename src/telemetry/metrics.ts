@@ -15,11 +15,14 @@ import {
 export type IngestOp = "create" | "update" | "delete";
 export type EdgeOperation = "create" | "update" | "delete";
 
+/** A gauge's current value, read at each collection; may be async (e.g. `core.info()`). */
+export type GaugeSource = () => number | Promise<number>;
+
 /** Callbacks read at each collection (scrape or OTLP export). Missing ones read 0. */
 export interface GaugeSources {
-  viewsActive?: () => number;
-  watchStreamsActive?: () => number;
-  outboxPending?: () => number;
+  viewsActive?: GaugeSource;
+  watchStreamsActive?: GaugeSource;
+  outboxPending?: GaugeSource;
 }
 
 /** One RPC method known at startup, so its duration series exists before its first call. */
@@ -223,8 +226,8 @@ function createHistogram(meter: Meter, seed: HistogramSeed): Histogram {
   });
 }
 
-function observeGauge(meter: Meter, name: string, description: string, source: () => (() => number) | undefined): void {
-  meter.createObservableGauge(name, { description }).addCallback((result: ObservableResult) => {
-    result.observe(source()?.() ?? 0);
+function observeGauge(meter: Meter, name: string, description: string, source: () => GaugeSource | undefined): void {
+  meter.createObservableGauge(name, { description }).addCallback(async (result: ObservableResult) => {
+    result.observe(await (source()?.() ?? 0));
   });
 }
