@@ -10,7 +10,7 @@
  */
 import { CircuitError } from "./errors.js";
 import { evaluatePlan } from "./evaluate.js";
-import { Membership, type MemberIndex, type MembershipHost } from "./membership.js";
+import { Membership, type MembershipHost } from "./membership.js";
 import { PlanNode } from "./operators/plan-node.js";
 import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
 import { bindParams } from "./params.js";
@@ -33,9 +33,9 @@ import type {
   ViewSummary,
   WireValue,
 } from "./types.js";
-import { compareRecordIds, valuesEqual } from "./values/compare.js";
+import { compareRecordIds, sameContent } from "./values/compare.js";
 import { isObject, type Value, type ValueObject } from "./values/value.js";
-import { fromWire, toWire } from "./values/wire.js";
+import { fromWire, toWire, type RecordIdInterner } from "./values/wire.js";
 
 interface View {
   readonly spec: ViewSpec;
@@ -59,8 +59,9 @@ export class Circuit {
   private readonly nodesByTable = new Map<string, Set<PlanNode<QueryInstance>>>();
   private readonly views = new Map<string, View>();
   private readonly viewOf = new Map<Membership, View>();
-  private readonly members: MemberIndex = new Map();
   private dirty: Membership[] = [];
+  /** Record links in bodies share one RecordId per target. */
+  private readonly links: RecordIdInterner = new Map();
   private staleIngests = 0;
 
   private readonly instanceHost: InstanceHost = {
@@ -70,8 +71,7 @@ export class Circuit {
   };
 
   private readonly membershipHost: MembershipHost = {
-    members: this.members,
-    versionOf: (id) => this.store.get(id)?.version ?? 0,
+    versionOf: (id) => this.store.get(id.text)?.version ?? 0,
     markDirty: (m) => void this.dirty.push(m),
   };
 
@@ -79,7 +79,7 @@ export class Circuit {
 
   ingest(changes: readonly RecordChange[]): IngestResult {
     if (!Array.isArray(changes)) throw new CircuitError("INVALID_ARGUMENT", "changes must be an array");
-    const valid = changes.map((c, i) => validateChange(c, i));
+    const valid = changes.map((c, i) => validateChange(c, i, this.links));
     let applied = 0;
     let stale = 0;
     for (const c of valid) {
@@ -98,24 +98,16 @@ export class Circuit {
     if (c.version !== undefined && held !== undefined && c.version <= held) return false;
     if (c.op === "DELETE") {
       if (!old) return true;
-      this.touchHolders(key);
       this.store.delete(old);
       this.dispatch(old, undefined);
       return true;
     }
     const body: ValueObject = { ...c.body, id: c.id };
-    if (old && valuesEqual(old.body, body)) return true;
+    if (old && sameContent(old.body, body)) return true;
     const row: Row = { id: c.id, body, version: c.version ?? (held ?? 0) + 1 };
-    if (old) this.touchHolders(key);
     this.store.put(row);
     this.dispatch(old, row);
     return true;
-  }
-
-  /** Views holding the record log their version before it changes. */
-  private touchHolders(key: string): void {
-    const holders = this.members.get(key);
-    if (holders) for (const m of holders) m.touch(key);
   }
 
   private dispatch(before: Row | undefined, after: Row | undefined): void {
@@ -154,7 +146,7 @@ export class Circuit {
 
     const previous = this.views.get(spec.id);
     const membership = new Membership(this.membershipHost);
-    const root = new QueryInstance(plan, { params, parent: undefined }, membership, this.instanceHost);
+    const root = new QueryInstance(plan, { params, parent: undefined }, membership, this.instanceHost, true);
     const view: View = { spec: frozen, plan, params, membership, root, sequence: previous?.sequence ?? 0 };
 
     let replaced: ViewDelta | undefined;
@@ -167,6 +159,7 @@ export class Circuit {
       }
     }
     this.discardTouches();
+    membership.logging = true;
     this.views.set(spec.id, view);
     this.viewOf.set(membership, view);
     return { view: this.stateOf(view), replaced };
@@ -183,6 +176,7 @@ export class Circuit {
   }
 
   private dropView(view: View): void {
+    view.membership.logging = false;
     view.root.destroy();
     this.viewOf.delete(view.membership);
   }
@@ -197,10 +191,10 @@ export class Circuit {
     for (const view of this.views.values()) view.root.destroy();
     this.views.clear();
     this.viewOf.clear();
-    this.members.clear();
     this.nodes.clear();
     this.nodesByTable.clear();
     this.store.clear();
+    this.links.clear();
     this.dirty = [];
     this.staleIngests = 0;
   }
@@ -214,7 +208,7 @@ export class Circuit {
     const out: ViewSummary[] = [];
     for (const v of this.views.values()) {
       if (clientId !== undefined && v.spec.clientId !== clientId) continue;
-      out.push({ spec: v.spec, sequence: v.sequence, memberCount: v.membership.counts.size });
+      out.push({ spec: v.spec, sequence: v.sequence, memberCount: v.membership.size });
     }
     return out.sort((a, b) => (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0));
   }
@@ -263,7 +257,7 @@ export class Circuit {
     const c = new Circuit();
     for (const r of snapshot.records) {
       const id = parseRecordId(r.id);
-      const body = fromWire(r.body);
+      const body = fromWire(r.body, c.links);
       c.store.put({ id, body: { ...(isObject(body) ? body : {}), id }, version: r.version });
     }
     for (const [id, v] of snapshot.tombstones) c.store.tombstones.set(parseRecordId(id).text, v);
@@ -319,7 +313,7 @@ function storedRecord(row: Row): StoredRecord {
 
 const OPS = new Set(["CREATE", "UPDATE", "DELETE"]);
 
-function validateChange(c: RecordChange, index: number): ValidChange {
+function validateChange(c: RecordChange, index: number, links: RecordIdInterner): ValidChange {
   const bad = (why: string) => new CircuitError("INVALID_ARGUMENT", `change ${index}: ${why}`, index);
   if (!c || typeof c !== "object") throw bad("not an object");
   const op = typeof c.op === "string" ? c.op.toUpperCase() : "";
@@ -343,7 +337,7 @@ function validateChange(c: RecordChange, index: number): ValidChange {
     if (w === null || typeof w !== "object" || Array.isArray(w)) throw bad(`${op} needs an object body`);
     let v: Value;
     try {
-      v = fromWire(w);
+      v = fromWire(w, links);
     } catch (e) {
       throw bad(`body: ${e instanceof Error ? e.message : String(e)}`);
     }

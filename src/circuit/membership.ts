@@ -8,81 +8,88 @@
  * comparing with what it holds after — whatever happened in between.
  */
 import type { Delta } from "./types.js";
-import { parseRecordId, type RecordId } from "./record-id.js";
+import type { RecordId } from "./record-id.js";
 import { compareRecordIds } from "./values/compare.js";
 
 export interface Held {
   readonly member: boolean;
   readonly version: number;
+  readonly id: RecordId;
 }
 
-/** Shared by all views: which views hold a record, so a content change reaches exactly them. */
-export type MemberIndex = Map<string, Set<Membership>>;
-
 export interface MembershipHost {
-  readonly members: MemberIndex;
-  versionOf(idText: string): number;
+  versionOf(id: RecordId): number;
   /** Called once per batch, on the first touch. */
   markDirty(m: Membership): void;
 }
 
 export class Membership {
-  readonly counts = new Map<string, number>();
+  /** Members, by id text. */
   private readonly ids = new Map<string, RecordId>();
+  /** Reference counts above one (count − 1); absent means one. */
+  private readonly extra = new Map<string, number>();
   private touched: Map<string, Held> | undefined;
+  /** Off while a view is being built or dropped: those report their own delta. */
+  logging = false;
   private readonly host: MembershipHost;
 
   constructor(host: MembershipHost) {
     this.host = host;
   }
 
-  has(idText: string): boolean {
-    return this.counts.has(idText);
+  get size(): number {
+    return this.ids.size;
   }
 
-  /** Remembers what the view held for `idText` before the batch's first change to it. */
-  touch(idText: string): void {
+  has(idText: string): boolean {
+    return this.ids.has(idText);
+  }
+
+  /**
+   * Remembers what the view held for `id` before the batch's first change to
+   * it; `version` is the version the view holds if `id` is a member. Every
+   * instance holding a changed record calls this (through `change` or
+   * `remove`), so a content change reaches exactly the views holding it.
+   */
+  touch(id: RecordId, version: number): void {
+    if (!this.logging) return;
     if (!this.touched) {
       this.touched = new Map();
       this.host.markDirty(this);
     }
-    if (!this.touched.has(idText)) {
-      const member = this.counts.has(idText);
-      this.touched.set(idText, { member, version: member ? this.host.versionOf(idText) : 0 });
-    }
+    const key = id.text;
+    if (!this.touched.has(key)) this.touched.set(key, { member: this.ids.has(key), version, id });
   }
 
   add(id: RecordId): void {
     const key = id.text;
-    const n = this.counts.get(key);
-    if (n !== undefined) {
-      this.counts.set(key, n + 1);
+    if (this.ids.has(key)) {
+      this.extra.set(key, (this.extra.get(key) ?? 0) + 1);
       return;
     }
-    this.touch(key);
-    this.counts.set(key, 1);
+    this.touch(id, 0);
     this.ids.set(key, id);
-    let views = this.host.members.get(key);
-    if (!views) this.host.members.set(key, (views = new Set()));
-    views.add(this);
   }
 
-  remove(id: RecordId): void {
+  /** `version`: the version of the row as the path that reached it last saw it. */
+  remove(id: RecordId, version: number): void {
     const key = id.text;
-    const n = this.counts.get(key);
-    if (n === undefined) throw new Error(`membership underflow for ${key}`);
-    if (n > 1) {
-      this.counts.set(key, n - 1);
+    const more = this.extra.get(key);
+    if (more !== undefined) {
+      if (more > 1) this.extra.set(key, more - 1);
+      else this.extra.delete(key);
+      this.touch(id, version);
       return;
     }
-    this.touch(key);
-    this.counts.delete(key);
+    if (!this.ids.has(key)) throw new Error(`membership underflow for ${key}`);
+    this.touch(id, version);
     this.ids.delete(key);
-    const views = this.host.members.get(key);
-    if (views) {
-      views.delete(this);
-      if (views.size === 0) this.host.members.delete(key);
-    }
+  }
+
+  /** Drops every member at once (a view's root being torn down). */
+  clear(): void {
+    this.ids.clear();
+    this.extra.clear();
   }
 
   /** The batch's net deltas, ordered by record id; clears the touch log. */
@@ -92,16 +99,16 @@ export class Membership {
     if (!touched) return [];
     const out: Delta[] = [];
     for (const [key, before] of touched) {
-      const member = this.counts.has(key);
-      if (member) {
-        const version = this.host.versionOf(key);
-        if (!before.member) out.push({ id: this.ids.get(key)!, event: "CREATED", version });
-        else if (before.version !== version) out.push({ id: this.ids.get(key)!, event: "UPDATED", version });
+      const id = this.ids.get(key);
+      if (id) {
+        const version = this.host.versionOf(id);
+        if (!before.member) out.push({ id, event: "CREATED", version });
+        else if (before.version !== version) out.push({ id, event: "UPDATED", version });
       } else if (before.member) {
-        out.push({ id: parseRecordId(key), event: "DELETED", version: before.version });
+        out.push({ id: before.id, event: "DELETED", version: before.version });
       }
     }
-    return out.sort((a, b) => compareRecordIds(a.id, b.id));
+    return out.length > 1 ? out.sort((a, b) => compareRecordIds(a.id, b.id)) : out;
   }
 
   /** Members ordered by record id. */
@@ -109,3 +116,4 @@ export class Membership {
     return [...this.ids.values()].sort(compareRecordIds);
   }
 }
+

@@ -35,13 +35,18 @@ export class QueryInstance implements Pushable, RowSink {
   private readonly view: Membership;
   private readonly filter: Filter;
   private readonly topK: TopK | undefined;
-  /** Rows in this SELECT's result, by id. */
-  private readonly output = new Map<string, Row>();
+  /**
+   * Rows in this SELECT's result, by id — exactly what it added to the view, so
+   * teardown is exact even mid-ingest. A root without subqueries does not need
+   * it: it is the view's only path, so its membership is its output.
+   */
+  private readonly output: Map<string, Row> | undefined;
   /** Per output row: one child instance per subquery of the plan. */
   private readonly children = new Map<string, QueryInstance[]>();
 
-  constructor(plan: QueryPlan, env: Env, view: Membership, host: InstanceHost) {
+  constructor(plan: QueryPlan, env: Env, view: Membership, host: InstanceHost, root = false) {
     this.env = env;
+    this.output = root && plan.subqueries.length === 0 ? undefined : new Map();
     this.view = view;
     this.host = host;
     this.node = host.acquireNode(plan);
@@ -65,7 +70,8 @@ export class QueryInstance implements Pushable, RowSink {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const row of this.output.values()) this.remove(row);
+    if (this.output) for (const row of this.output.values()) this.remove(row);
+    else this.view.clear();
     this.node.delete(this);
     this.host.releaseNode(this.node);
   }
@@ -81,29 +87,29 @@ export class QueryInstance implements Pushable, RowSink {
   // ----- output side (RowSink) -----
 
   add(row: Row): void {
-    const key = row.id.text;
-    this.output.set(key, row);
+    this.output?.set(row.id.text, row);
     this.view.add(row.id);
     const subs = this.plan.subqueries;
     if (subs.length === 0) return;
     const env: Env = { params: this.env.params, parent: row.body };
-    this.children.set(key, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
+    this.children.set(row.id.text, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
   }
 
   remove(row: Row): void {
     const key = row.id.text;
-    this.output.delete(key);
+    this.output?.delete(key);
     const kids = this.children.get(key);
     if (kids) {
       this.children.delete(key);
       for (const k of kids) k.destroy();
     }
-    this.view.remove(row.id);
+    this.view.remove(row.id, row.version);
   }
 
   change(before: Row, after: Row): void {
     const key = after.id.text;
-    this.output.set(key, after);
+    this.output?.set(key, after);
+    if (before.version !== after.version) this.view.touch(after.id, before.version);
     const kids = this.children.get(key);
     if (!kids) return;
     // A child depends on its parent row only through the `$parent` paths its plan reads.

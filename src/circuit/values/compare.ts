@@ -121,3 +121,23 @@ export function hashValue(v: Value): string {
   const keys = Object.keys(v).filter((k) => v[k] !== undefined).sort(compareStrings);
   return `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(hashValue(v[k]))}`).join(",")}}`;
 }
+
+/** Structural identity, for "did this update change anything?": cheaper than `valuesEqual` (no key sorting). */
+export function sameContent(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof RecordId || b instanceof RecordId) return a instanceof RecordId && b instanceof RecordId && a.text === b.text;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameContent(a[i], b[i])) return false;
+    return true;
+  }
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k) || a[k] === undefined) continue;
+    n++;
+    if (!Object.hasOwn(b, k) || !sameContent(a[k], b[k])) return false;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined) n--;
+  return n === 0;
+}

@@ -6,13 +6,21 @@ import { RecordId, parseRecordId } from "../record-id.js";
 import type { WireValue } from "../types.js";
 import type { Value, ValueObject } from "./value.js";
 
-export function fromWire(w: WireValue): Value {
+/** Shares one RecordId per distinct link text, so a million links to `room:1` cost one object. */
+export type RecordIdInterner = Map<string, RecordId>;
+
+export function fromWire(w: WireValue, interner?: RecordIdInterner): Value {
   if (w === null || typeof w !== "object") return w;
-  if (Array.isArray(w)) return w.map(fromWire);
+  if (Array.isArray(w)) return w.map((x) => fromWire(x, interner));
   const keys = Object.keys(w);
-  if (keys.length === 1 && keys[0] === "$rid" && typeof w.$rid === "string") return parseRecordId(w.$rid);
+  if (keys.length === 1 && keys[0] === "$rid" && typeof w.$rid === "string") {
+    if (!interner) return parseRecordId(w.$rid);
+    let id = interner.get(w.$rid);
+    if (!id) interner.set(w.$rid, (id = parseRecordId(w.$rid)));
+    return id;
+  }
   const out: ValueObject = {};
-  for (const k of keys) setField(out, k, fromWire(w[k]!));
+  for (const k of keys) setField(out, k, fromWire(w[k]!, interner));
   return out;
 }
 
