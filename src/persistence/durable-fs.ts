@@ -17,12 +17,12 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Renames `file` to `<file>.corrupt-<timestamp>` in the same directory, durably, and
- * returns the new path.
+ * Renames `file` (or a directory) to `<file>.<label>-<timestamp>` beside it, durably,
+ * and returns the new path.
  */
-export async function moveAside(file: string, now: Date = new Date()): Promise<string> {
+export async function moveAside(file: string, label = "corrupt", now: Date = new Date()): Promise<string> {
   const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const target = `${file}.corrupt-${stamp}`;
+  const target = `${file}.${label}-${stamp}`;
   await rename(file, target);
   await syncDirectory(path.dirname(file));
   return target;
