@@ -93,7 +93,7 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
           const fields = {
             request_id: requestIdOf(req),
             rpc_method: `${service}/${method}`,
-            code: code === 0 ? "ok" : codeToString(code as Code),
+            code: code === 0 ? "OK" : codeToString(code as Code).toUpperCase(),
             duration_ms: Math.round(milliseconds * 1000) / 1000,
           };
           if (SERVER_FAULT_CODES.has(code as Code)) accessLog.error(fields, "rpc failed");
@@ -117,13 +117,17 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
       finish(undefined);
       return res;
     }
-    const onAbort = (): void => finish(req.signal.reason ?? new ConnectError("stream cancelled", Code.Canceled));
+    let sent = 0;
+    const onAbort = (): void => finish(req.signal.reason ?? new ConnectError("stream cancelled", Code.Canceled), sent);
     req.signal.addEventListener("abort", onAbort, { once: true });
-    const done = (err: unknown, sent: number): void => {
-      req.signal.removeEventListener("abort", onAbort);
-      finish(err, sent);
+    const stream: StreamEvents = {
+      sent: () => void (sent += 1),
+      ended: (err) => {
+        req.signal.removeEventListener("abort", onAbort);
+        finish(err, sent);
+      },
     };
-    return { ...res, message: traceStream(res.message, callContext, req.signal, done) } satisfies StreamResponse;
+    return { ...res, message: traceStream(res.message, callContext, req.signal, stream) } satisfies StreamResponse;
   };
 }
 
@@ -138,30 +142,35 @@ function endServerSpan(span: Span, code: number, err: unknown, messagesSent: num
   span.end();
 }
 
+/** What the stream wrapper reports: each message sent, and how the stream ended (once). */
+interface StreamEvents {
+  sent(): void;
+  ended(err: unknown): void;
+}
+
 /**
  * Wraps a server stream so each step of the handler's generator runs in the
- * call's context, counts the messages sent, and reports exactly once how the
- * stream ended: completed, failed, or stopped early by the consumer.
+ * call's context, and reports each message sent and how the stream ended:
+ * completed, failed, or stopped early by the consumer.
  */
 function traceStream<T>(
   messages: AsyncIterable<T>,
   callContext: Context,
   signal: AbortSignal,
-  done: (err: unknown, sent: number) => void,
+  events: StreamEvents,
 ): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const inner = context.with(callContext, () => messages[Symbol.asyncIterator]());
-      let sent = 0;
       return {
         async next() {
           try {
             const step = await context.with(callContext, () => inner.next());
-            if (step.done === true) done(undefined, sent);
-            else sent += 1;
+            if (step.done === true) events.ended(undefined);
+            else events.sent();
             return step;
           } catch (err) {
-            done(err, sent);
+            events.ended(err);
             throw err;
           }
         },
@@ -170,7 +179,7 @@ function traceStream<T>(
             const step = await context.with(callContext, () => inner.return?.(value));
             return step ?? { done: true, value: undefined };
           } finally {
-            done(signal.aborted ? signal.reason : new ConnectError("stream stopped by the consumer", Code.Canceled), sent);
+            events.ended(signal.aborted ? signal.reason : new ConnectError("stream stopped by the consumer", Code.Canceled));
           }
         },
       };

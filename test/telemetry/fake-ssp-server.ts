@@ -4,6 +4,7 @@
 // log line, and stream events. Record ids pick the outcome: `fail:internal` and
 // `fail:invalid` make Ingest fail with INTERNAL / INVALID_ARGUMENT. The edge write
 // waits `edgeDelayMs` (default 1) on a timer; 0 makes it a microtask, for benches.
+// WatchDeltas for the view `hold` stays open until the client cancels.
 
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -63,10 +64,15 @@ export async function startFakeSsp(
           logger?.info({ table, op: "create" }, "ingested");
           return create(IngestResponseSchema, {});
         },
-        async *watchDeltas(req) {
+        async *watchDeltas(req, context) {
           for (const viewId of req.viewIds) {
             addSpanEvent(EVENT_STREAM_SNAPSHOT, { [ATTR_SSP_VIEW_ID]: viewId });
             yield create(WatchDeltasResponseSchema, { kind: { case: "snapshot", value: { viewId, sequence: 1n } } });
+          }
+          if (req.viewIds[0] === "hold") {
+            // Open until the client goes away, like a real subscription.
+            await new Promise((resolve) => context.signal.addEventListener("abort", resolve, { once: true }));
+            return;
           }
           await sleep(1);
           logger?.info({ view_id: req.viewIds[0] }, "stream delta");

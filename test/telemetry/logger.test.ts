@@ -100,6 +100,6 @@ describe("logs of an RPC with tracing off", () => {
     );
     const lines = json();
     expect(lines.find((l) => l.msg === "ingested")).toMatchObject({ trace_id: TRACE_ID, span_id: CALLER_SPAN_ID });
-    expect(lines.find((l) => l.msg === "rpc")).toMatchObject({ trace_id: TRACE_ID, request_id: "req-9", code: "ok" });
+    expect(lines.find((l) => l.msg === "rpc")).toMatchObject({ trace_id: TRACE_ID, request_id: "req-9", code: "OK" });
   });
 });

@@ -129,6 +129,27 @@ describe("a traced Ingest from an instrumented grpc-js client", () => {
     expect(isChildOf(server, clientSpan)).toBe(true);
   });
 
+  it("ends a stream's span when the client cancels, as CANCELLED and not an error", async () => {
+    const spans = await traced(
+      () =>
+        new Promise<void>((resolve) => {
+          const stream = client.client.watchDeltas({ viewIds: ["hold"] }, new client.grpc.Metadata());
+          stream.on("data", () => stream.cancel());
+          stream.on("error", () => resolve());
+        }),
+    );
+    // The server learns of the cancel asynchronously: wait for its span.
+    const deadline = Date.now() + 5000;
+    let server = spans.find((s) => s.name === `${SERVICE}/WatchDeltas`);
+    while (server === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await telemetry.forceFlush();
+      server = exporter.getFinishedSpans().find((s) => s.name === `${SERVICE}/WatchDeltas`);
+    }
+    expect(server?.attributes).toMatchObject({ "rpc.grpc.status_code": 1, "ssp.stream.messages_sent": 1 });
+    expect(server?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
   it("writes JSON log lines that carry the trace id of the request's span", async () => {
     logLines.length = 0;
     const spans = await traced(() => ingest(client, "token", { table: "user", op: "OPERATION_CREATE", id: "user:2" }, "req-log-1"));
@@ -143,7 +164,7 @@ describe("a traced Ingest from an instrumented grpc-js client", () => {
       span_id: server.spanContext().spanId,
       request_id: "req-log-1",
       rpc_method: `${SERVICE}/Ingest`,
-      code: "ok",
+      code: "OK",
     });
     expect(typeof accessLine?.duration_ms).toBe("number");
   });
@@ -155,6 +176,7 @@ describe("a traced Ingest from an instrumented grpc-js client", () => {
     expect(valueOf(families, "rpc_server_duration_count", labels("Ingest", "13"))).toBe(1);
     expect(valueOf(families, "rpc_server_duration_count", labels("Ingest", "3"))).toBe(1);
     expect(valueOf(families, "rpc_server_duration_count", labels("WatchDeltas", "0"))).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_count", labels("WatchDeltas", "1"))).toBe(1);
     expect(valueOf(families, "ssp_ingest_total", { table: "user", op: "create" })).toBe(2);
   });
 });
