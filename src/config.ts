@@ -121,7 +121,7 @@ function readSurreal(env: Env, dataDir: string): Config["surreal"] {
     }
   }
   if (scheme === "surrealkv:" && url.length === "surrealkv://".length) {
-    throw new ConfigError(name, "needs a path after surrealkv:// (e.g. surrealkv://data/surreal)");
+    throw new ConfigError(name, `needs a path after surrealkv:// (e.g. surrealkv://data/surreal), got ${JSON.stringify(url)}`);
   }
   return {
     url,

@@ -1,0 +1,119 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+const DEV = { SPOOKY_INSECURE_DEV: "1" };
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("has the documented defaults", () => {
+    const config = loadConfig({ SPOOKY_AUTH_SECRET: "s" });
+    expect(config).toEqual({
+      listen: { host: "127.0.0.1", port: 8667 },
+      authSecret: "s",
+      insecureDev: false,
+      dataDir: path.resolve("data"),
+      save: { debounceMs: 2000, maxDelayMs: 30000 },
+      surreal: {
+        url: `surrealkv://${path.resolve("data", "surreal")}`,
+        embedded: true,
+        user: undefined,
+        pass: undefined,
+        namespace: "spooky",
+        database: "ssp",
+      },
+      log: { level: "info", format: "json" },
+      shutdownTimeoutMs: 10000,
+      watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
+    });
+  });
+
+  it("refuses to start without a secret unless in insecure dev mode", () => {
+    expect(errorOf({}).variable).toBe("SPOOKY_AUTH_SECRET");
+    expect(errorOf({ SPOOKY_AUTH_SECRET: "  " }).variable).toBe("SPOOKY_AUTH_SECRET");
+    expect(loadConfig(DEV)).toMatchObject({ insecureDev: true, authSecret: undefined });
+    expect(errorOf({ SPOOKY_INSECURE_DEV: "yes" }).message).toBe('invalid configuration: SPOOKY_INSECURE_DEV must be 1 or 0, got "yes"');
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      LISTEN_ADDR: "[::1]:0",
+      SPOOKY_AUTH_SECRET: "secret with spaces",
+      SAVE_DEBOUNCE_MS: "10",
+      SAVE_MAX_DELAY_MS: "20",
+      SURREALDB_URL: "wss://db.example:8000/rpc",
+      SURREALDB_USER: "root",
+      SURREALDB_PASS: "pw",
+      SURREALDB_NS: "ns",
+      SURREALDB_DB: "db",
+      SPOOKY_DATA_DIR: "/tmp/ssp-data",
+      LOG_LEVEL: "DEBUG",
+      LOG_FORMAT: "pretty",
+      SSP_SHUTDOWN_TIMEOUT_MS: "500",
+      SSP_WATCH_QUEUE_LIMIT: "5",
+      SSP_WATCH_HEARTBEAT_MS: "100",
+      SSP_REPLAY_LOG_SIZE: "0",
+    });
+    expect(config).toEqual({
+      listen: { host: "::1", port: 0 },
+      authSecret: "secret with spaces",
+      insecureDev: false,
+      dataDir: "/tmp/ssp-data",
+      save: { debounceMs: 10, maxDelayMs: 20 },
+      surreal: { url: "wss://db.example:8000/rpc", embedded: false, user: "root", pass: "pw", namespace: "ns", database: "db" },
+      log: { level: "debug", format: "pretty" },
+      shutdownTimeoutMs: 500,
+      watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
+    });
+  });
+
+  it("reads SURREALDB_ADDR as ws://host:port, and SURREALDB_URL wins over it", () => {
+    expect(loadConfig({ ...DEV, SURREALDB_ADDR: "db:8000" }).surreal).toMatchObject({ url: "ws://db:8000", embedded: false });
+    expect(loadConfig({ ...DEV, SURREALDB_ADDR: "db:8000", SURREALDB_URL: "mem://" }).surreal.url).toBe("mem://");
+    expect(errorOf({ ...DEV, SURREALDB_ADDR: "db" }).variable).toBe("SURREALDB_ADDR");
+  });
+
+  it("places the embedded database under SPOOKY_DATA_DIR by default", () => {
+    expect(loadConfig({ ...DEV, SPOOKY_DATA_DIR: "/var/lib/ssp" }).surreal.url).toBe("surrealkv:///var/lib/ssp/surreal");
+  });
+
+  it.each([
+    ["LISTEN_ADDR", "8667"],
+    ["LISTEN_ADDR", "localhost:65536"],
+    ["LISTEN_ADDR", "localhost:port"],
+    ["LISTEN_ADDR", ":8667"],
+    ["SURREALDB_URL", "http://db:8000"],
+    ["SURREALDB_URL", "db:8000"],
+    ["SURREALDB_URL", "ws://"],
+    ["SURREALDB_URL", "surrealkv://"],
+    ["SAVE_DEBOUNCE_MS", "-1"],
+    ["SAVE_DEBOUNCE_MS", "2s"],
+    ["SAVE_MAX_DELAY_MS", "1e3"],
+    ["SSP_SHUTDOWN_TIMEOUT_MS", "soon"],
+    ["SSP_WATCH_QUEUE_LIMIT", "0"],
+    ["SSP_WATCH_HEARTBEAT_MS", "1.5"],
+    ["SSP_REPLAY_LOG_SIZE", "x"],
+    ["LOG_LEVEL", "verbose"],
+    ["LOG_FORMAT", "xml"],
+  ])("rejects %s=%s with one line naming the variable", (variable, value) => {
+    const err = errorOf({ ...DEV, [variable]: value });
+    expect(err.variable).toBe(variable);
+    expect(err.message).toMatch(new RegExp(`^invalid configuration: ${variable} `));
+    expect(err.message).toContain(JSON.stringify(value));
+    expect(err.message).not.toContain("\n");
+  });
+
+  it("never puts the secret in an error message", () => {
+    const err = errorOf({ SPOOKY_AUTH_SECRET: "hunter2", LISTEN_ADDR: "bad" });
+    expect(err.message).not.toContain("hunter2");
+  });
+});

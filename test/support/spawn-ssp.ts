@@ -1,0 +1,74 @@
+/**
+ * Runs SSP's real entry point (src/main.ts) as a child process, straight from
+ * the TypeScript sources (no build step): Node strips the types and
+ * ts-resolve.mjs maps the `.js` import specifiers to the `.ts` files.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The project's own Node 24, whatever Node runs the tests. */
+const NODE = existsSync(path.join(ROOT, "node_modules/.bin/node")) ? path.join(ROOT, "node_modules/.bin/node") : process.execPath;
+
+export interface SspProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  readonly exited: Promise<number | string>;
+  /** Resolves with the first stdout JSON line whose msg matches. */
+  waitForLog(match: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export function spawnSsp(env: Record<string, string>): SspProcess {
+  const child = spawn(
+    NODE,
+    ["--no-warnings", "--experimental-transform-types", "--import", "./test/support/ts-resolve.mjs", "src/main.ts"],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } },
+  );
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString("utf8");
+    for (const l of listeners) l();
+  });
+  child.stderr.on("data", (d: Buffer) => (err += d.toString("utf8")));
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLog(match, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          for (const line of out.split("\n")) {
+            if (line.trim() === "") continue;
+            const parsed = JSON.parse(line) as Record<string, unknown>;
+            if (match.test(String(parsed.msg))) {
+              listeners.delete(check);
+              clearTimeout(timer);
+              resolve(parsed);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no log line matching ${match} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
+        listeners.add(check);
+        void exited.then(() => {
+          if (listeners.has(check)) {
+            clearTimeout(timer);
+            reject(new Error(`ssp exited before logging ${match}; stdout:\n${out}\nstderr:\n${err}`));
+          }
+        });
+        check();
+      });
+    },
+  };
+}
