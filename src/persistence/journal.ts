@@ -203,6 +203,11 @@ export class Journal<E> {
     }
   }
 
+  /** Resolves once every entry appended before the call is on disk. */
+  sync(): Promise<void> {
+    return this.serially(async () => this.assertUsable());
+  }
+
   /** `replay(after)` gathered into an array. */
   async readAfter(after: number): Promise<JournalRecord<E>[]> {
     const records: JournalRecord<E>[] = [];

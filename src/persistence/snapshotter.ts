@@ -33,8 +33,13 @@ export interface SnapshotterOptions<S> {
   readonly debounceMs?: number;
   /** Longest time a mutation waits for a save under continuous load (SAVE_MAX_DELAY_MS). */
   readonly maxDelayMs?: number;
-  /** Compacted up to the saved position after each save. */
-  readonly journal?: { compact(upTo: number): Promise<unknown> };
+  /**
+   * The journal the positions refer to. Before a save, every entry up to the captured
+   * position is made durable (a snapshot must never cover entries the journal could
+   * still lose: after a crash the journal would end before the snapshot). After it,
+   * the journal is compacted up to that position.
+   */
+  readonly journal?: { sync(): Promise<void>; compact(upTo: number): Promise<unknown> };
   /** Called after each save (for metrics: ssp_snapshot_duration_seconds). */
   readonly onSaved?: (saved: SnapshotSaved) => void;
   /** Called when a save started by the timers fails; it is retried after `debounceMs`. */
@@ -120,6 +125,7 @@ export class Snapshotter<S> {
     const contents = this.options.capture();
     const captureMs = performance.now() - captureStart;
     this.dirtySince = undefined;
+    await this.options.journal?.sync();
     const saved = await saveSnapshot(this.options.file, contents);
     await this.options.journal?.compact(contents.journalPosition);
     const result: SnapshotSaved = { ...saved, journalPosition: contents.journalPosition, captureMs };

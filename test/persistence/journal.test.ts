@@ -110,6 +110,15 @@ describe("journal", () => {
     await journal.close();
   });
 
+  it("sync resolves once everything appended before it is on disk", async () => {
+    const journal = await openJournal(await tempDir());
+    const appended = range(1, 30).map((n) => journal.append(entry(n)));
+    await journal.sync();
+    expect(journal.lastPosition).toBe(30);
+    await Promise.all(appended);
+    await journal.close();
+  });
+
   it("keeps positions monotonic across segments and reopening", async () => {
     const dir = await journalWith(100, 1024);
     expect((await segmentFiles(dir)).length).toBeGreaterThan(5);

@@ -188,6 +188,31 @@ describe("snapshotter", () => {
     await journal.close();
   });
 
+  it("writes no snapshot until the journal has made the captured entries durable", async () => {
+    const file = path.join(await tempDir(), "state.snapshot");
+    const calls: string[] = [];
+    let releaseSync = (): void => undefined;
+    // A journal whose fsync is still in flight: the captured entries are not durable yet.
+    const journal = {
+      sync: () => {
+        calls.push("sync");
+        return new Promise<void>((resolve) => {
+          releaseSync = resolve;
+        });
+      },
+      compact: async (upTo: number) => calls.push(`compact ${upTo}`),
+    };
+    const snapshotter = new Snapshotter({ file, capture: () => ({ state: { n: 7 }, journalPosition: 7 }), journal });
+    const saving = snapshotter.saveNow();
+    await new Promise((wake) => setTimeout(wake, 20));
+    expect(calls).toEqual(["sync"]);
+    expect(await loadSnapshot(file)).toBeUndefined();
+    releaseSync();
+    expect((await saving).journalPosition).toBe(7);
+    expect(calls).toEqual(["sync", "compact 7"]);
+    expect(await loadSnapshot(file)).toMatchObject({ journalPosition: 7 });
+  });
+
   it("reports a failed timed save and retries it after a quiet period", async () => {
     const dir = await tempDir();
     const h = await harness({ file: path.join(dir, "missing", "state.snapshot"), debounceMs: 20 });
