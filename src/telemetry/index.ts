@@ -33,5 +33,14 @@ export {
 } from "./metrics.js";
 export { type MetricsRequestHandler, PROMETHEUS_CONTENT_TYPE } from "./prometheus.js";
 export { NOOP_SPAN, type WithSpan, activeTraceIds, addSpanEvent } from "./spans.js";
-export { type LogFields, type LogFormat, type Logger, type LoggerOptions, createLogger, loggerOptionsFromEnv } from "./logger.js";
+export {
+  BODY_FIELDS,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  REDACTED_PATHS,
+  createLogger,
+  loggerOptionsFromEnv,
+} from "./logger.js";
 export * from "./semconv.js";

@@ -5,8 +5,8 @@ import { activeTraceIds } from "./spans.js";
 // The one logger of SSP: pino JSON lines on stdout, every line stamped with the
 // trace_id/span_id of the active span (when there is one). Domain fields use the
 // names in LogFields so logs can be joined with traces and metrics. Secrets are
-// redacted wherever they appear at the usual paths; record bodies are only ever
-// logged at debug level (callers' rule, kept by never passing them at info).
+// redacted wherever they appear at the usual paths; record bodies (fields named in
+// BODY_FIELDS) are dropped from lines at info and above, so only debug shows them.
 
 export type LogFormat = "json" | "pretty";
 
@@ -51,6 +51,11 @@ export const REDACTED_PATHS: readonly string[] = [
   "*.SURREALDB_PASS",
 ];
 
+/** Top-level fields that hold record bodies or params: written at debug and trace only. */
+export const BODY_FIELDS: readonly string[] = ["record", "records", "body", "params"];
+
+const INFO_LEVEL = 30;
+
 /** Reads LOG_LEVEL and LOG_FORMAT; throws one clear line naming a bad variable. */
 export function loggerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Required<Omit<LoggerOptions, "destination">> {
   const level = (env.LOG_LEVEL ?? "info").trim().toLowerCase() || "info";
@@ -80,9 +85,24 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
       mixin: () => activeTraceIds() ?? {},
+      hooks: { logMethod: dropBodiesAboveDebug },
     },
     destination,
   );
+}
+
+function dropBodiesAboveDebug(this: Logger, args: Parameters<Logger["info"]>, method: (...args: unknown[]) => void, level: number): void {
+  const [first] = args;
+  if (level >= INFO_LEVEL && typeof first === "object" && first !== null && !(first instanceof Error)) {
+    const fields = first as Record<string, unknown>;
+    if (BODY_FIELDS.some((key) => key in fields)) {
+      const kept = { ...fields };
+      for (const key of BODY_FIELDS) if (key in kept) kept[key] = "[omitted above debug]";
+      method.apply(this, [kept, ...args.slice(1)]);
+      return;
+    }
+  }
+  method.apply(this, args);
 }
 
 export type { Logger };

@@ -52,6 +52,15 @@ describe("createLogger", () => {
     expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ authorization: "[redacted]", headers: { authorization: "[redacted]" } });
   });
 
+  it("drops record bodies from lines at info and above, keeping them at debug", () => {
+    const { logger, json } = capture({ level: "debug" });
+    logger.info({ view_id: "v1", record: { secret_note: "x" } }, "at info");
+    logger.debug({ view_id: "v1", record: { note: "y" } }, "at debug");
+    const [info, debug] = json();
+    expect(info).toMatchObject({ view_id: "v1", record: "[omitted above debug]" });
+    expect(debug).toMatchObject({ record: { note: "y" } });
+  });
+
   it("stamps trace_id and span_id of the active span, and nothing outside spans", async () => {
     const telemetry = await setupTelemetry({ serviceVersion: "t", spanExporter: new InMemorySpanExporter(), env: {} });
     cleanups.push(() => telemetry.shutdown());
