@@ -1,0 +1,82 @@
+/** The engine benchmark's printed table and JSON files. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { EngineBenchResult } from "./engine-bench.js";
+
+function fmt(x: number | undefined, digits = 1): string {
+  if (x === undefined || !Number.isFinite(x)) return "–";
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en");
+  return x.toFixed(digits);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export function formatReport(r: EngineBenchResult): string {
+  const m = r.machine;
+  const out: string[] = [
+    `SSP engine benchmark (${r.preset}) — seed ${r.seed}, ${m.cpus}× ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, commit ${m.commit.slice(0, 10)}${m.dirty ? " (dirty)" : ""}, load average ${m.loadAverage.join(" ")}`,
+    "",
+    table(
+      ["workload", "records", "views", "p50 µs", "p99 µs", "p999 µs", "rec/s b=1", "rec/s b=10", "rec/s b=100", "register ms/view", "B/record", "×JSON"],
+      r.workloads.map((w) => {
+        const tp = (n: number) => fmt(w.throughput.find((t) => t.batchSize === n)?.recordsPerS);
+        return [
+          w.name,
+          fmt(w.load.records, 0),
+          fmt(w.registration.views, 0),
+          fmt(w.latency.p50Us),
+          fmt(w.latency.p99Us),
+          fmt(w.latency.p999Us),
+          tp(1),
+          tp(10),
+          tp(100),
+          fmt(w.registration.meanMsPerView, 3),
+          fmt(w.memory.bytesPerRecord, 0),
+          fmt(w.memory.ratioToJson, 2),
+        ];
+      }),
+    ),
+    "",
+    table(
+      ["baselines (same ingests)", "views hit/ingest", "SSP µs", "naive µs", "naive ×", "SurrealDB µs", "SurrealDB ×", "check"],
+      r.workloads.map((w) => [
+        w.name,
+        fmt(w.naive.affectedViewsPerIngest, 2),
+        fmt(w.naive.sspMeanUs),
+        fmt(w.naive.naiveMeanUs),
+        fmt(w.naive.ratio, 0),
+        fmt(w.surreal?.surrealMeanUs),
+        fmt(w.surreal?.ratio, 0),
+        w.check.mismatches.length === 0 ? `ok (${w.check.viewsChecked})` : `${w.check.mismatches.length} MISMATCHES`,
+      ]),
+    ),
+    "",
+    table(
+      ["registration probe", "table", "records", "p50 ms", "max ms"],
+      r.workloads.map((w) => {
+        const p = w.registration.probe;
+        return [w.name, p.table, fmt(p.tableRecords, 0), fmt(p.p50Ms, 2), fmt(p.maxMs, 2)];
+      }),
+    ),
+    "",
+    table(
+      ["target (DESIGN.md)", "goal", "measured", "met"],
+      r.targets.map((t) => [t.target, t.goal, `${fmt(t.value)} ${t.unit}`, t.met ? "yes" : "NO"]),
+    ),
+  ];
+  return out.join("\n");
+}
+
+/** Writes `<name>-<timestamp>.json` and `latest-<name>.json`; returns their paths. */
+export function writeResults(r: EngineBenchResult, dir: string, name: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.startedAt.replace(/[:.]/g, "-");
+  const text = `${JSON.stringify(r, null, 2)}\n`;
+  const files = [path.join(dir, `${name}-${stamp}.json`), path.join(dir, `latest-${name}.json`)];
+  for (const f of files) writeFileSync(f, text);
+  return files;
+}
