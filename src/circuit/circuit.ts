@@ -35,7 +35,7 @@ import type {
 } from "./types.js";
 import { compareRecordIds, sameContent } from "./values/compare.js";
 import { isObject, type Value, type ValueObject } from "./values/value.js";
-import { fromWire, toWire, type RecordIdInterner } from "./values/wire.js";
+import { bodyFromWire, fromWire, isLink, toWire, type RecordIdInterner } from "./values/wire.js";
 
 interface View {
   readonly spec: ViewSpec;
@@ -102,7 +102,7 @@ export class Circuit {
       this.dispatch(old, undefined);
       return true;
     }
-    const body: ValueObject = { ...c.body, id: c.id };
+    const body = c.body!;
     if (old && sameContent(old.body, body)) return true;
     const row: Row = { id: c.id, body, version: c.version ?? (held ?? 0) + 1 };
     this.store.put(row);
@@ -334,16 +334,12 @@ function validateChange(c: RecordChange, index: number, links: RecordIdInterner)
   let body: ValueObject | undefined;
   if (op !== "DELETE") {
     const w = c.body;
-    if (w === null || typeof w !== "object" || Array.isArray(w)) throw bad(`${op} needs an object body`);
-    let v: Value;
+    if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw bad(`${op} needs an object body`);
     try {
-      v = fromWire(w, links);
+      body = bodyFromWire(w, id, links);
     } catch (e) {
       throw bad(`body: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (!isObject(v)) throw bad(`${op} needs an object body, not a record link`);
-    const { id: _ignored, ...rest } = v;
-    body = rest;
   }
   return { op: op as Operation, id, body, version: c.version ?? undefined };
 }

@@ -6,7 +6,7 @@
  * `id`), and rows are immutable: a change replaces the row object.
  */
 import type { RecordId } from "./record-id.js";
-import { hashValue } from "./values/compare.js";
+import { dispatchKey } from "./values/compare.js";
 import { getPath, pathText, type Path } from "./values/path.js";
 import type { ValueObject } from "./values/value.js";
 
@@ -16,24 +16,24 @@ export interface Row {
   readonly version: number;
 }
 
-/** Rows of one table by the hash of their value at `path`. */
+/** Rows of one table by the dispatch key of their value at `path`. */
 class FieldIndex {
   readonly path: Path;
-  readonly buckets = new Map<string, Map<string, Row>>();
+  readonly buckets = new Map<unknown, Map<string, Row>>();
 
   constructor(path: Path) {
     this.path = path;
   }
 
   add(row: Row): void {
-    const h = hashValue(getPath(row.body, this.path));
+    const h = dispatchKey(getPath(row.body, this.path));
     let b = this.buckets.get(h);
     if (!b) this.buckets.set(h, (b = new Map()));
     b.set(row.id.text, row);
   }
 
   remove(row: Row): void {
-    const h = hashValue(getPath(row.body, this.path));
+    const h = dispatchKey(getPath(row.body, this.path));
     const b = this.buckets.get(h);
     if (!b) return;
     b.delete(row.id.text);
@@ -66,8 +66,8 @@ export class RecordStore {
     return this.tables.get(table) ?? EMPTY;
   }
 
-  /** Rows of `table` whose value at `path` hashes to `hash`; builds the index on first use. */
-  lookup(table: string, path: Path, hash: string): ReadonlyMap<string, Row> {
+  /** Rows of `table` whose value at `path` has dispatch key `key` (a superset of the `=` matches); builds the index on first use. */
+  lookup(table: string, path: Path, hash: unknown): ReadonlyMap<string, Row> {
     return this.index(table, path).buckets.get(hash) ?? EMPTY;
   }
 

@@ -8,17 +8,19 @@
  */
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
-import { hashValue } from "../values/compare.js";
+import { dispatchKey } from "../values/compare.js";
 import { getPath } from "../values/path.js";
 
 export interface Pushable {
-  readonly dispatchHash: string | undefined;
+  /** The dispatch key of the instance's equality value; undefined when the plan has none. */
+  readonly dispatchHash: unknown;
+  readonly keyed: boolean;
   push(before: Row | undefined, after: Row | undefined): void;
 }
 
 export class PlanNode<I extends Pushable = Pushable> {
   readonly plan: QueryPlan;
-  private readonly keyed = new Map<string, Set<I>>();
+  private readonly byKey = new Map<unknown, Set<I>>();
   private readonly unkeyed = new Set<I>();
   private live = 0;
 
@@ -32,41 +34,42 @@ export class PlanNode<I extends Pushable = Pushable> {
 
   add(inst: I): void {
     this.live++;
-    const h = inst.dispatchHash;
-    if (h === undefined) {
+    if (!inst.keyed) {
       this.unkeyed.add(inst);
       return;
     }
-    let set = this.keyed.get(h);
-    if (!set) this.keyed.set(h, (set = new Set()));
+    const h = inst.dispatchHash;
+    let set = this.byKey.get(h);
+    if (!set) this.byKey.set(h, (set = new Set()));
     set.add(inst);
   }
 
   delete(inst: I): void {
     this.live--;
-    const h = inst.dispatchHash;
-    if (h === undefined) {
+    if (!inst.keyed) {
       this.unkeyed.delete(inst);
       return;
     }
-    const set = this.keyed.get(h);
+    const h = inst.dispatchHash;
+    const set = this.byKey.get(h);
     set?.delete(inst);
-    if (set && set.size === 0) this.keyed.delete(h);
+    if (set && set.size === 0) this.byKey.delete(h);
   }
 
   /** Appends the instances a change of this table's record may affect. */
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
     for (const i of this.unkeyed) out.push(i);
     const d = this.plan.dispatch;
-    if (!d) return;
-    const hb = before ? hashValue(getPath(before.body, d.rowPath)) : undefined;
-    const ha = after ? hashValue(getPath(after.body, d.rowPath)) : undefined;
-    if (hb !== undefined) {
-      const set = this.keyed.get(hb);
+    if (!d || this.byKey.size === 0) return;
+    const hb = before ? dispatchKey(getPath(before.body, d.rowPath)) : undefined;
+    if (before) {
+      const set = this.byKey.get(hb);
       if (set) for (const i of set) out.push(i);
     }
-    if (ha !== undefined && ha !== hb) {
-      const set = this.keyed.get(ha);
+    if (after) {
+      const ha = dispatchKey(getPath(after.body, d.rowPath));
+      if (before && (ha === hb || (ha !== ha && hb !== hb))) return;
+      const set = this.byKey.get(ha);
       if (set) for (const i of set) out.push(i);
     }
   }

@@ -12,7 +12,7 @@ import { isWindowed, type Env } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
 import type { RecordStore, Row } from "../store.js";
-import { hashValue } from "../values/compare.js";
+import { dispatchKey, sameContent } from "../values/compare.js";
 import { getPath } from "../values/path.js";
 import { Filter } from "./filter.js";
 import type { RowSink } from "./operator.js";
@@ -27,7 +27,8 @@ export interface InstanceHost {
 }
 
 export class QueryInstance implements Pushable, RowSink {
-  readonly dispatchHash: string | undefined;
+  readonly dispatchHash: unknown;
+  readonly keyed: boolean;
   readonly env: Env;
   destroyed = false;
   private readonly node: PlanNode<QueryInstance>;
@@ -50,7 +51,8 @@ export class QueryInstance implements Pushable, RowSink {
     this.view = view;
     this.host = host;
     this.node = host.acquireNode(plan);
-    this.dispatchHash = plan.dispatch ? hashValue(plan.dispatch.envKey(env)) : undefined;
+    this.keyed = plan.dispatch !== undefined;
+    this.dispatchHash = plan.dispatch ? dispatchKey(plan.dispatch.envKey(env)) : undefined;
     this.topK = isWindowed(plan) ? new TopK(plan.order, plan.start, plan.limit, this) : undefined;
     this.filter = new Filter(plan.where, env, this.topK ?? this);
     this.node.add(this);
@@ -78,7 +80,7 @@ export class QueryInstance implements Pushable, RowSink {
 
   private populate(): void {
     const plan = this.plan;
-    const rows = this.dispatchHash !== undefined
+    const rows = this.keyed
       ? this.host.store.lookup(plan.table, plan.dispatch!.rowPath, this.dispatchHash)
       : this.host.store.table(plan.table);
     for (const row of rows.values()) this.filter.push(undefined, row);
@@ -117,7 +119,7 @@ export class QueryInstance implements Pushable, RowSink {
     for (let i = 0; i < kids.length; i++) {
       const kid = kids[i]!;
       const paths = kid.plan.parentPaths;
-      if (paths.every((p) => hashValue(getPath(before.body, p)) === hashValue(getPath(after.body, p)))) continue;
+      if (paths.every((p) => sameContent(getPath(before.body, p), getPath(after.body, p)))) continue;
       env ??= { params: this.env.params, parent: after.body };
       const fresh = new QueryInstance(kid.plan, env, this.view, this.host);
       kid.destroy();

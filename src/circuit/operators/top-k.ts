@@ -26,6 +26,11 @@ interface SortKey {
   readonly id: RecordId;
 }
 
+/** A tree key carries its row: keys are replaced, never mutated, whenever a row changes. */
+interface Entry extends SortKey {
+  readonly row: Row;
+}
+
 export function sortComparator(order: readonly OrderKey[]): (a: SortKey, b: SortKey) => number {
   return (a, b) => {
     for (let i = 0; i < order.length; i++) {
@@ -36,16 +41,19 @@ export function sortComparator(order: readonly OrderKey[]): (a: SortKey, b: Sort
   };
 }
 
-type Event = { readonly row: Row; readonly entered: boolean };
+interface Event {
+  readonly row: Row;
+  readonly entered: boolean;
+}
 
 export class TopK implements RowSink {
   private readonly order: readonly OrderKey[];
   private readonly start: number;
   private readonly limit: number;
   private readonly next: RowSink;
-  private readonly tree: BTree<SortKey, Row>;
-  private lo: SortKey | undefined;
-  private hi: SortKey | undefined;
+  private readonly tree: BTree<Entry, undefined>;
+  private lo: Entry | undefined;
+  private hi: Entry | undefined;
   private count = 0;
   private events: Event[] = [];
 
@@ -54,21 +62,21 @@ export class TopK implements RowSink {
     this.start = start;
     this.limit = limit;
     this.next = next;
-    this.tree = new BTree<SortKey, Row>(undefined, sortComparator(order));
+    this.tree = new BTree<Entry, undefined>(undefined, sortComparator(order));
   }
 
   /** Rows currently in the window, in order. */
   *window(): IterableIterator<Row> {
     if (this.count === 0) return;
     let n = 0;
-    for (const [, row] of this.tree.entries(this.lo)) {
+    for (const entry of this.tree.keys(this.lo)) {
       if (n++ >= this.count) return;
-      yield row;
+      yield entry.row;
     }
   }
 
   add(row: Row): void {
-    this.insert(this.keyOf(row), row);
+    this.insert(this.keyOf(row));
     this.flush(undefined);
   }
 
@@ -79,29 +87,30 @@ export class TopK implements RowSink {
 
   change(before: Row, after: Row): void {
     this.erase(this.keyOf(before));
-    this.insert(this.keyOf(after), after);
+    this.insert(this.keyOf(after));
     this.flush(before);
   }
 
-  private keyOf(row: Row): SortKey {
+  private keyOf(row: Row): Entry {
     const values = this.order.map((o) => o.get(row.body));
-    return { values, id: row.id };
+    return { values, id: row.id, row };
   }
 
   private cmp(a: SortKey, b: SortKey): number {
-    return this.tree._compare(a, b);
+    return this.tree._compare(a as Entry, b as Entry);
   }
 
-  private enter(key: SortKey): void {
-    this.events.push({ row: this.tree.get(key)!, entered: true });
+  /** `key` is a key of the tree (or equal to one, built from the same row). */
+  private enter(key: Entry): void {
+    this.events.push({ row: key.row, entered: true });
   }
 
-  private leave(key: SortKey): void {
-    this.events.push({ row: this.tree.get(key)!, entered: false });
+  private leave(key: Entry): void {
+    this.events.push({ row: key.row, entered: false });
   }
 
-  private insert(k: SortKey, row: Row): void {
-    this.tree.set(k, row);
+  private insert(k: Entry): void {
+    this.tree.set(k, undefined);
     if (this.limit === 0) return;
     if (this.count === 0) {
       if (this.tree.size > this.start) {
@@ -138,7 +147,7 @@ export class TopK implements RowSink {
     }
   }
 
-  private erase(k: SortKey): void {
+  private erase(k: Entry): void {
     if (this.count === 0) {
       this.tree.delete(k);
       return;
@@ -176,26 +185,32 @@ export class TopK implements RowSink {
     this.tree.delete(k);
   }
 
-  /** Nets the window's enters and leaves, so a row that left and came back is a change. */
+  /**
+   * Nets the window's enters and leaves (a handful per change), so a row that
+   * left and came back is a change and one that came and went is nothing.
+   */
   private flush(changedBefore: Row | undefined): void {
     const events = this.events;
     if (events.length === 0) return;
-    this.events = [];
-    const net = new Map<string, { row: Row; delta: number; first: Row }>();
-    for (const e of events) {
-      const id = e.row.id.text;
-      const cur = net.get(id);
-      if (cur) {
-        cur.delta += e.entered ? 1 : -1;
-        if (e.entered) cur.row = e.row;
-      } else {
-        net.set(id, { row: e.row, delta: e.entered ? 1 : -1, first: e.row });
+    const n = events.length;
+    for (let i = 0; i < n; i++) {
+      const e = events[i]!;
+      const key = e.row.id.text;
+      let seen = false;
+      for (let j = 0; j < i; j++) if (events[j]!.row.id.text === key) seen = true;
+      if (seen) continue;
+      let delta = 0;
+      let last = e.row;
+      for (let j = i; j < n; j++) {
+        const f = events[j]!;
+        if (f.row.id.text !== key) continue;
+        delta += f.entered ? 1 : -1;
+        if (f.entered) last = f.row;
       }
+      if (delta < 0) this.next.remove(e.row);
+      else if (delta > 0) this.next.add(last);
+      else if (changedBefore && key === changedBefore.id.text) this.next.change(e.row, last);
     }
-    for (const { row, delta, first } of net.values()) {
-      if (delta < 0) this.next.remove(first);
-      else if (delta > 0) this.next.add(row);
-      else if (changedBefore && row.id.text === changedBefore.id.text) this.next.change(first, row);
-    }
+    events.length = 0;
   }
 }

@@ -5,7 +5,8 @@
  * before string keys), arrays and objects lexicographically.
  *
  * Invariant: `valuesEqual(a, b)` ⇔ `compareValues(a, b) === 0` ⇒
- * `hashValue(a) === hashValue(b)`, so hash indices agree with `=`.
+ * `dispatchKey(a) === dispatchKey(b)` (as Map keys), so hash indices never miss
+ * a row `=` would match.
  */
 import { RecordId, type RecordKey } from "../record-id.js";
 import type { Value, ValueObject } from "./value.js";
@@ -102,6 +103,18 @@ function compareObjects(a: ValueObject, b: ValueObject): number {
 export function valuesEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
   return compareValues(a, b) === 0;
+}
+
+/**
+ * A Map key for hash indices: equal for values `valuesEqual` equates, and
+ * allocation-free for scalars and record ids (the hot path). It may also be
+ * equal for some unequal values (`user:1` and the string "user:1"); an index
+ * hit is always re-checked by the full predicate, so that only costs a visit.
+ */
+export function dispatchKey(v: Value): unknown {
+  if (v === null || v === undefined || typeof v !== "object") return v;
+  if (v instanceof RecordId) return v.text;
+  return `\u0000${hashValue(v)}`;
 }
 
 /** A string that is equal for exactly the values `valuesEqual` equates. */

@@ -12,15 +12,29 @@ export type RecordIdInterner = Map<string, RecordId>;
 export function fromWire(w: WireValue, interner?: RecordIdInterner): Value {
   if (w === null || typeof w !== "object") return w;
   if (Array.isArray(w)) return w.map((x) => fromWire(x, interner));
-  const keys = Object.keys(w);
-  if (keys.length === 1 && keys[0] === "$rid" && typeof w.$rid === "string") {
-    if (!interner) return parseRecordId(w.$rid);
-    let id = interner.get(w.$rid);
-    if (!id) interner.set(w.$rid, (id = parseRecordId(w.$rid)));
+  if (isLink(w)) {
+    const text = w.$rid as string;
+    if (!interner) return parseRecordId(text);
+    let id = interner.get(text);
+    if (!id) interner.set(text, (id = parseRecordId(text)));
     return id;
   }
   const out: ValueObject = {};
-  for (const k of keys) setField(out, k, fromWire(w[k]!, interner));
+  for (const k in w) if (Object.hasOwn(w, k)) setField(out, k, fromWire(w[k]!, interner));
+  return out;
+}
+
+/** True for the wire form of a record link, `{"$rid": "t:k"}`. */
+export function isLink(w: { readonly [key: string]: WireValue }): boolean {
+  if (typeof w.$rid !== "string") return false;
+  for (const k in w) if (k !== "$rid") return false;
+  return true;
+}
+
+/** A record body: the wire object's fields, with `id` set to the record's own id (SurrealDB ignores a body's `id`). */
+export function bodyFromWire(w: { readonly [key: string]: WireValue }, id: RecordId, interner?: RecordIdInterner): ValueObject {
+  const out: ValueObject = { id };
+  for (const k in w) if (k !== "id" && Object.hasOwn(w, k)) setField(out, k, fromWire(w[k]!, interner));
   return out;
 }
 
