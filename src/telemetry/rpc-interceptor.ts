@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryRequest, type StreamRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
+  type Attributes,
   type Context,
   ROOT_CONTEXT,
   type Span,
@@ -63,6 +64,17 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
   const { tracer, metrics, propagator, accessLog } = options;
   const requestIdOf = options.requestId ?? ((req) => req.header.get("x-request-id") ?? undefined);
 
+  const spanAttributes = (req: UnaryRequest | StreamRequest): Attributes => {
+    const attributes: Attributes = {
+      [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC,
+      [ATTR_RPC_SERVICE]: req.service.typeName,
+      [ATTR_RPC_METHOD]: req.method.name,
+    };
+    const requestId = requestIdOf(req);
+    if (requestId !== undefined) attributes[ATTR_SSP_REQUEST_ID] = requestId;
+    return attributes;
+  };
+
   return (next) => async (req) => {
     const started = performance.now();
     const service = req.service.typeName;
@@ -70,14 +82,7 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
     // Extracted even with tracing off: the caller's trace id then still reaches
     // SSP's log lines (through the remote span context), at the cost of one parse.
     const parent = propagator.extract(ROOT_CONTEXT, req.header, headerGetter);
-    const span = tracer?.startSpan(
-      `${service}/${method}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { [ATTR_RPC_SYSTEM]: RPC_SYSTEM_GRPC, [ATTR_RPC_SERVICE]: service, [ATTR_RPC_METHOD]: method },
-      },
-      parent,
-    );
+    const span = tracer?.startSpan(`${service}/${method}`, { kind: SpanKind.SERVER, attributes: spanAttributes(req) }, parent);
     const callContext = span === undefined ? parent : trace.setSpan(parent, span);
 
     let finished = false;
@@ -101,10 +106,6 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
         });
       }
     };
-    if (span !== undefined) {
-      const requestId = requestIdOf(req);
-      if (requestId !== undefined) span.setAttribute(ATTR_SSP_REQUEST_ID, requestId);
-    }
 
     let res;
     try {
