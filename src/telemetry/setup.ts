@@ -3,7 +3,7 @@ import type { Interceptor, StreamRequest, UnaryRequest } from "@connectrpc/conne
 import { type Meter, ProxyTracerProvider, type Tracer, context, createNoopMeter } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
+import { type Resource, defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { Logger } from "pino";
@@ -15,6 +15,7 @@ import {
   createOtlpMetricExporter,
   createOtlpSpanExporter,
   metricExportOptionsFromEnv,
+  type OtlpEnv,
   otlpFromEnv,
   samplerFromEnv,
 } from "./otlp.js";
@@ -92,85 +93,110 @@ export async function setupTelemetry(options: TelemetryOptions): Promise<Telemet
   const otlp = otlpFromEnv(env);
   const resource = defaultResource()
     .merge(resourceFromAttributes({ "service.name": SERVICE_NAME, "service.version": options.serviceVersion }))
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the defaults above.
     .merge(detectResources({ detectors: [envDetector] }));
 
-  const metricsEnabled = options.enableMetrics ?? true;
-  let meterProvider: MeterProvider | undefined;
-  let meter: Meter = createNoopMeter();
-  let metrics = createNoopSspMetrics();
-  let prometheus: MetricsRequestHandler = (_req, res) => {
-    (res as ServerResponse).writeHead(404, { "content-type": "text/plain" }).end("metrics are disabled\n");
-  };
-  let renderMetrics = (): Promise<string> => Promise.resolve("");
-  if (metricsEnabled) {
-    const prometheusReader = createPrometheusReader();
-    const readers: IMetricReader[] = [prometheusReader, ...(options.metricReaders ?? [])];
-    if (otlp.metrics !== undefined) {
-      const exporter = await createOtlpMetricExporter(otlp.metrics);
-      readers.push(new PeriodicExportingMetricReader({ exporter, ...metricExportOptionsFromEnv(env) }));
-    }
-    meterProvider = new MeterProvider({ resource, readers });
-    meter = meterProvider.getMeter(SCOPE_NAME, options.serviceVersion);
-    const created = createSspMetrics(meter, options.rpcMethods ?? defaultRpcMethods());
-    metrics = created.metrics;
-    prometheus = createPrometheusHandler(prometheusReader, created.seeds, SCOPE_NAME);
-    renderMetrics = () => renderPrometheus(prometheusReader, created.seeds, SCOPE_NAME);
-  }
-
-  const exporters: SpanExporter[] = [];
-  if (otlp.traces !== undefined) exporters.push(await createOtlpSpanExporter(otlp.traces));
-  if (options.spanExporter !== undefined) exporters.push(options.spanExporter);
-  const tracingEnabled = options.enableTracing ?? exporters.length > 0;
-  let tracerProvider: TracerProvider | undefined;
-  let tracer: Tracer = new ProxyTracerProvider().getTracer(SCOPE_NAME);
-  if (tracingEnabled) {
-    // A bounded queue per exporter: when it is full, spans are dropped (counted in
-    // otel_sdk_processor_span_processed_total{error_type="queue_full"}), never waited on.
-    const spanProcessors = exporters.map(
-      (exporter) =>
-        new BatchSpanProcessor({
-          exporter,
-          ...batchOptionsFromEnv(env),
-          ...(meterProvider === undefined ? {} : { selfObsMeterProvider: meterProvider }),
-        }),
-    );
-    tracerProvider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors });
-    tracer = tracerProvider.getTracer(SCOPE_NAME, options.serviceVersion);
-  }
-
+  const metricsPart = (options.enableMetrics ?? true) ? await startMetrics(options, resource, otlp, env) : metricsOff();
+  const tracingPart = await startTracing(options, resource, otlp, env, metricsPart.provider);
   const propagator = new W3CTraceContextPropagator();
-  const spanTracer = tracingEnabled ? tracer : undefined;
-  const shutdownTimeoutMillis = options.shutdownTimeoutMillis ?? 3000;
+  const spanTracer = tracingPart.provider === undefined ? undefined : tracingPart.tracer;
+  const providers = [tracingPart.provider, metricsPart.provider];
   let stopped: Promise<void> | undefined;
 
   return {
-    tracingEnabled,
-    metricsEnabled,
-    tracer,
-    meter,
-    metrics,
+    tracingEnabled: spanTracer !== undefined,
+    metricsEnabled: metricsPart.provider !== undefined,
+    tracer: tracingPart.tracer,
+    meter: metricsPart.meter,
+    metrics: metricsPart.metrics,
     withSpan: createWithSpan(spanTracer),
     rpcInterceptor: (settings = {}) =>
       createRpcInterceptor({
         tracer: spanTracer,
-        metrics,
+        metrics: metricsPart.metrics,
         propagator,
         ...(settings.accessLog === undefined ? {} : { accessLog: settings.accessLog }),
         ...(settings.requestId === undefined ? {} : { requestId: settings.requestId }),
       }),
-    prometheus,
-    renderMetrics,
+    prometheus: metricsPart.prometheus,
+    renderMetrics: metricsPart.render,
     async forceFlush() {
-      await Promise.all([tracerProvider?.forceFlush(), meterProvider?.forceFlush()]);
+      await Promise.all(providers.map((p) => p?.forceFlush()));
     },
     shutdown() {
-      stopped ??= bounded(
-        Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown()]).then(() => undefined),
-        shutdownTimeoutMillis,
-      );
+      const work = Promise.allSettled(providers.map((p) => p?.shutdown())).then(() => undefined);
+      stopped ??= bounded(work, options.shutdownTimeoutMillis ?? 3000);
       return stopped;
     },
   };
+}
+
+interface MetricsPart {
+  provider: MeterProvider | undefined;
+  meter: Meter;
+  metrics: SspMetrics;
+  prometheus: MetricsRequestHandler;
+  render(): Promise<string>;
+}
+
+/** The meter provider with the Prometheus pull reader, plus OTLP push when configured. */
+async function startMetrics(options: TelemetryOptions, resource: Resource, otlp: OtlpEnv, env: NodeJS.ProcessEnv): Promise<MetricsPart> {
+  const prometheusReader = createPrometheusReader();
+  const readers: IMetricReader[] = [prometheusReader, ...(options.metricReaders ?? [])];
+  if (otlp.metrics !== undefined) {
+    const exporter = await createOtlpMetricExporter(otlp.metrics);
+    readers.push(new PeriodicExportingMetricReader({ exporter, ...metricExportOptionsFromEnv(env) }));
+  }
+  const provider = new MeterProvider({ resource, readers });
+  const meter = provider.getMeter(SCOPE_NAME, options.serviceVersion);
+  const { metrics, seeds } = createSspMetrics(meter, options.rpcMethods ?? defaultRpcMethods());
+  return {
+    provider,
+    meter,
+    metrics,
+    prometheus: createPrometheusHandler(prometheusReader, seeds, SCOPE_NAME),
+    render: () => renderPrometheus(prometheusReader, seeds, SCOPE_NAME),
+  };
+}
+
+function metricsOff(): MetricsPart {
+  return {
+    provider: undefined,
+    meter: createNoopMeter(),
+    metrics: createNoopSspMetrics(),
+    prometheus: (_req, res) => void (res as ServerResponse).writeHead(404, { "content-type": "text/plain" }).end("metrics are disabled\n"),
+    render: () => Promise.resolve(""),
+  };
+}
+
+/**
+ * The tracer provider, one batch span processor per exporter. Each has a bounded
+ * queue: when it is full, spans are dropped (counted in
+ * otel_sdk_processor_span_processed_total{error_type="queue_full"}), never waited on.
+ */
+async function startTracing(
+  options: TelemetryOptions,
+  resource: Resource,
+  otlp: OtlpEnv,
+  env: NodeJS.ProcessEnv,
+  meterProvider: MeterProvider | undefined,
+): Promise<{ provider: TracerProvider | undefined; tracer: Tracer }> {
+  const exporters: SpanExporter[] = [];
+  if (otlp.traces !== undefined) exporters.push(await createOtlpSpanExporter(otlp.traces));
+  if (options.spanExporter !== undefined) exporters.push(options.spanExporter);
+  if (!(options.enableTracing ?? exporters.length > 0)) {
+    return { provider: undefined, tracer: new ProxyTracerProvider().getTracer(SCOPE_NAME) };
+  }
+  const spanProcessors = exporters.map(
+    (exporter) =>
+      new BatchSpanProcessor({
+        exporter,
+        ...batchOptionsFromEnv(env),
+        ...(meterProvider === undefined ? {} : { selfObsMeterProvider: meterProvider }),
+      }),
+  );
+  const provider = new TracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors });
+  return { provider, tracer: provider.getTracer(SCOPE_NAME, options.serviceVersion) };
 }
 
 /** Every method of the services SSP serves, for the zero-valued RPC series. */
