@@ -26,9 +26,19 @@ async function main(): Promise<void> {
   const server = await startServer(config, core, logger);
   handleShutdownSignals({ server, core, logger });
   logger.info(
-    { address: `${server.host}:${server.port}`, version: sspVersion(), auth: config.insecureDev ? "off (insecure dev)" : "bearer", surrealdb: config.surreal.url },
+    {
+      address: `${server.host}:${server.port}`,
+      version: sspVersion(),
+      auth: config.insecureDev ? "off (insecure dev)" : "bearer",
+      surrealdb: withoutCredentials(config.surreal.url),
+    },
     `SSP listening on ${server.url}`,
   );
+}
+
+/** `wss://user:pass@host` → `wss://host`: URLs may carry credentials, logs must not. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)[^/@]*@/i, "$1");
 }
 
 main().catch((err: unknown) => {

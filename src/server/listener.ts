@@ -115,6 +115,8 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       resolve();
     });
   });
+  // After a successful listen, an error (e.g. EMFILE on accept) is logged, not fatal.
+  server.on("error", (err) => options.logger.error({ err }, "listener error"));
   const address = server.address() as net.AddressInfo;
 
   return {
@@ -163,5 +165,5 @@ function waitUntil(done: () => boolean, timeoutMs: number, subscribe: (cb: () =>
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

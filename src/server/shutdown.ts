@@ -13,7 +13,8 @@ export interface ShutdownOptions {
   readonly exit?: (code: number) => void;
 }
 
-export function handleShutdownSignals({ server, core, logger, exit = (code) => process.exit(code) }: ShutdownOptions): void {
+/** Installs the handlers; returns a function that removes them. */
+export function handleShutdownSignals({ server, core, logger, exit = (code) => process.exit(code) }: ShutdownOptions): () => void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -40,4 +41,8 @@ export function handleShutdownSignals({ server, core, logger, exit = (code) => p
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
 }
