@@ -1,7 +1,8 @@
 /**
  * The circuit against SurrealDB itself: random ingests and view
  * (re)registrations applied to both, with every view's membership and every
- * emitted delta checked after every step (see run-sequence.ts).
+ * emitted delta checked after every step (see run-sequence.ts). Some steps
+ * restart the circuit from a JSON snapshot of itself mid-sequence.
  *
  * Default: 300 sequences. Scale and replay through the environment:
  *   SSP_FUZZ_RUNS=5000 SSP_FUZZ_SEED=123 vitest run test/differential
@@ -14,6 +15,11 @@ import { sequenceArb } from "./arbitraries/steps.js";
 import { SurrealOracle } from "./oracle.js";
 import { type SequenceStats, runSequence } from "./run-sequence.js";
 import { fuzzSettings } from "./settings.js";
+
+/** A restart: the state as plain JSON, restored into a fresh circuit. */
+function throughSnapshot(circuit: Circuit): Circuit {
+  return Circuit.fromSnapshot(JSON.parse(JSON.stringify(circuit.exportState())));
+}
 
 let oracle: SurrealOracle;
 beforeAll(async () => {
@@ -29,7 +35,7 @@ describe("circuit vs SurrealDB", () => {
     const totals: SequenceStats = { steps: 0, checks: 0, qlWasmGaps: 0 };
     await fc.assert(
       fc.asyncProperty(sequenceArb(), async (steps) => {
-        const stats = await runSequence(steps, new Circuit(), oracle);
+        const stats = await runSequence(steps, new Circuit(), oracle, { restore: throughSnapshot });
         totals.steps += stats.steps;
         totals.checks += stats.checks;
         totals.qlWasmGaps += stats.qlWasmGaps;

@@ -1,8 +1,10 @@
 /**
  * One query, one set of records, both engines: for minimising a mismatch by
- * hand and for pinning it as a regression test. Only top-level rows are
- * compared (write the reproducer without subqueries, or with `id` projected).
+ * hand and for pinning it as a regression test. SurrealDB's membership is every
+ * object in the result that has a record `id`, at any depth: so project `id` at
+ * every level of a hand-written reproducer, and keep `id` out of record bodies.
  */
+import { RecordId as SdkRecordId } from "surrealdb";
 import { Circuit, parseRecordId } from "../../src/circuit/index.js";
 import type { WireValue } from "../../src/circuit/types.js";
 import type { Change } from "./arbitraries/records.js";
@@ -34,11 +36,21 @@ export async function compareOnce(
   await oracle.apply(changes);
   const wireParams: { [name: string]: Val } = {};
   for (const [k, v] of Object.entries(params)) wireParams[k] = fromWire(v);
-  const rows = (await oracle.run(surql, wireParams)) as { id: Parameters<typeof sdkIdKey>[0] }[];
+  const found = new Set<string>();
+  collectRowIds(await oracle.run(surql, wireParams), found);
   return {
-    surrealdb: rows.map((r) => sdkIdKey(r.id)).sort(),
+    surrealdb: [...found].sort(),
     circuit: registered.view.members.map((m) => idKey(m.id.table, m.id.key)).sort(),
   };
+}
+
+function collectRowIds(value: unknown, out: Set<string>): void {
+  if (Array.isArray(value)) for (const v of value) collectRowIds(v, out);
+  else if (value !== null && typeof value === "object" && !(value instanceof SdkRecordId)) {
+    const row = value as Record<string, unknown>;
+    if (row.id instanceof SdkRecordId) out.add(sdkIdKey(row.id));
+    for (const v of Object.values(row)) collectRowIds(v, out);
+  }
 }
 
 function fromWire(w: WireValue): Val {

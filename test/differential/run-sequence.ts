@@ -37,7 +37,12 @@ interface ModelView {
   sequence: number;
 }
 
-export async function runSequence(steps: readonly Step[], engine: Engine, oracle: SurrealOracle): Promise<SequenceStats> {
+export interface RunOptions<E extends Engine> {
+  /** Snapshot `engine` and return a copy restored from it; without it, `restore` steps are skipped. */
+  readonly restore?: (engine: E) => E;
+}
+
+export async function runSequence<E extends Engine>(steps: readonly Step[], engine: E, oracle: SurrealOracle, options: RunOptions<E> = {}): Promise<SequenceStats> {
   await oracle.reset();
   const records = new RecordModel();
   const views = new Map<string, ModelView>();
@@ -163,6 +168,12 @@ export async function runSequence(steps: readonly Step[], engine: Engine, oracle
         } else if (result.replaced) fail(`registering new view ${step.viewId} reported a replacement`, { ...view, id: step.viewId });
         views.set(step.viewId, view);
         checkState(step.viewId, view, result.view.members, result.view.sequence, "registerView result");
+        break;
+      }
+      case "restore": {
+        if (!options.restore) continue;
+        log.push("snapshot and restore");
+        engine = options.restore(engine);
         break;
       }
       case "unregister": {

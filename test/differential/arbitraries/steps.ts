@@ -24,7 +24,9 @@ export type Step =
    */
   | { readonly kind: "sibling"; readonly viewId: string; readonly slot: number; readonly params: ViewDescription["params"] }
   /** Unregister the `slot`-th registered view (modulo their number), if any. */
-  | { readonly kind: "unregister"; readonly slot: number };
+  | { readonly kind: "unregister"; readonly slot: number }
+  /** Snapshot the engine and continue on a copy restored from it (when the runner supports it). */
+  | { readonly kind: "restore" };
 
 export interface SequenceOptions extends ViewOptions {
   readonly maxSteps?: number;
@@ -55,6 +57,7 @@ export function stepArb(options: ViewOptions = {}): fc.Arbitrary<Step> {
       weight: 3,
     },
     { arbitrary: fc.nat(3).map((slot): Step => ({ kind: "unregister", slot })), weight: 1 },
+    { arbitrary: fc.constant<Step>({ kind: "restore" }), weight: 1 },
   );
 }
 

@@ -133,19 +133,29 @@ function conditionArb(depth: number, scope: Scope): fc.Arbitrary<Condition> {
   return arb;
 }
 
-/** How a subquery row is tied to its parent row. */
-function correlationArb(): fc.Arbitrary<{ table: Table; condition: Condition; first: boolean }> {
-  const link = fc.constantFrom(...LINK_FIELDS);
-  const childTable = (preferred: Table | undefined) =>
+/**
+ * How a subquery row is tied to its parent row. Tables and link fields are
+ * chosen so that links usually resolve: a thread's author is looked up in
+ * `user`, a user's rows are found through `author`, and so on.
+ */
+function correlationArb(parentTable: Table): fc.Arbitrary<{ table: Table; condition: Condition; first: boolean }> {
+  const usually = (preferred: Table | undefined) =>
     preferred === undefined ? tableArb : fc.oneof({ arbitrary: fc.constant(preferred), weight: 4 }, { arbitrary: tableArb, weight: 1 });
   const field = (name: string): Operand => ({ kind: "field", path: [name] });
   const parent = (name: string): Operand => ({ kind: "parent", path: [name] });
   const eq = (left: Operand, right: Operand): Condition => ({ kind: "compare", op: "=", left, right });
+  // The link field that points back at the parent's table, if any, else any link field.
+  const backLinks = LINK_FIELDS.filter((l) => l.table === parentTable);
+  const backLink = fc.oneof(
+    { arbitrary: fc.constantFrom(...(backLinks.length > 0 ? backLinks : LINK_FIELDS)), weight: 3 },
+    { arbitrary: fc.constantFrom(...LINK_FIELDS), weight: 1 },
+  );
+  const first = fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 2 });
   return fc.oneof(
     // Forward link: the author of a thread.
     {
-      arbitrary: link.chain((l) =>
-        fc.tuple(childTable(l.table), fc.boolean(), fc.boolean()).map(([table, swap, first]) => ({
+      arbitrary: fc.constantFrom(...LINK_FIELDS).chain((l) =>
+        fc.tuple(usually(l.table), fc.boolean(), first).map(([table, swap, first]) => ({
           table,
           condition: swap ? eq(parent(l.field), field("id")) : eq(field("id"), parent(l.field)),
           first,
@@ -155,16 +165,16 @@ function correlationArb(): fc.Arbitrary<{ table: Table; condition: Condition; fi
     },
     // Backward link: the comments of a thread.
     {
-      arbitrary: fc.tuple(link, tableArb, fc.boolean(), fc.boolean()).map(([l, table, swap, first]) => ({
+      arbitrary: fc.tuple(backLink, tableArb, fc.boolean(), first).map(([l, table, swap, first]) => ({
         table,
         condition: swap ? eq(parent("id"), field(l.field)) : eq(field(l.field), parent("id")),
-        first: first && swap,
+        first,
       })),
       weight: 4,
     },
     // Through an array of links, either way round.
     {
-      arbitrary: fc.tuple(tableArb, fc.constantFrom(0, 1, 2), fc.boolean()).map(([table, form, first]) => ({
+      arbitrary: fc.tuple(tableArb, fc.constantFrom(0, 1, 2), first).map(([table, form, first]) => ({
         table,
         condition:
           form === 0
@@ -196,11 +206,16 @@ function orderArb(star: boolean, fields: readonly Projection[], shadowed: Readon
   return fc.oneof({ arbitrary: fc.constant<OrderKey[]>([]), weight: 2 }, { arbitrary: fc.array(key, { minLength: 1, maxLength: 2 }), weight: 3 });
 }
 
-const limitArb = fc.option(fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 6 }), {
-  nil: undefined,
-  freq: 2,
-});
-const startArb = fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined, freq: 1 });
+// fc.option's nil chance is 1/freq, at least 1/2; weights give finer control.
+const limitArb: fc.Arbitrary<number | undefined> = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 5 },
+  { arbitrary: fc.constant(0), weight: 1 },
+  { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 6 },
+);
+const startArb: fc.Arbitrary<number | undefined> = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 2 },
+  { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
+);
 
 function projectedFieldsArb(): fc.Arbitrary<Projection[]> {
   return fc
@@ -216,13 +231,13 @@ function projectedFieldsArb(): fc.Arbitrary<Projection[]> {
  * A query at `level` on `table`. `correlation` (for subqueries) is ANDed in
  * front of an optional extra condition.
  */
-function queryArb(level: number, table: fc.Arbitrary<Table>, correlation: Condition | undefined, options: Required<ViewOptions>): fc.Arbitrary<Query> {
+function queryArb(level: number, table: Table, correlation: Condition | undefined, options: Required<ViewOptions>): fc.Arbitrary<Query> {
   const childCount = level >= options.maxLevel ? fc.constant(0) : fc.integer({ min: 0, max: level === 0 ? 2 : 1 });
   const children = childCount.chain((n) =>
     fc.tuple(
       ...Array.from({ length: n }, (_, i) =>
-        correlationArb().chain((c) =>
-          queryArb(level + 1, fc.constant(c.table), c.condition, options).map(
+        correlationArb(table).chain((c) =>
+          queryArb(level + 1, c.table, c.condition, options).map(
             (query): Projection => ({ kind: "subquery", query, first: c.first, alias: SUBQUERY_ALIASES[(level + i) % SUBQUERY_ALIASES.length]! }),
           ),
         ),
@@ -233,8 +248,8 @@ function queryArb(level: number, table: fc.Arbitrary<Table>, correlation: Condit
   const scope: Scope = { inSubquery, freeParentRefs: options.freeParentRefs, unboundParams: options.unboundParams };
   const extraWhere = fc.option(conditionArb(options.conditionDepth, scope), { nil: undefined, freq: inSubquery ? 2 : 4 });
   return fc
-    .tuple(table, fc.boolean(), projectedFieldsArb(), children, extraWhere, limitArb, startArb, fc.boolean())
-    .chain(([t, star, fields, subs, extra, limit, start, startFirst]) => {
+    .tuple(fc.boolean(), projectedFieldsArb(), children, extraWhere, limitArb, startArb, fc.boolean())
+    .chain(([star, fields, subs, extra, limit, start, startFirst]) => {
       const shadowed = new Set(subs.map((s) => (s.kind === "subquery" ? s.alias : "")));
       // A projected path must not collide with a subquery alias at the same level.
       const own = star ? [] : fields.filter((f) => f.kind === "field" && !shadowed.has(f.path[0]!));
@@ -243,7 +258,7 @@ function queryArb(level: number, table: fc.Arbitrary<Table>, correlation: Condit
       const where: Condition | undefined =
         correlation === undefined ? extra : guarded === undefined ? correlation : { kind: "and", left: correlation, right: guarded, parenthesised: false };
       return orderArb(star, own, shadowed).map(
-        (order): Query => ({ table: t, star, fields: [...own, ...subs], where, order, limit, start, startFirst }),
+        (order): Query => ({ table, star, fields: [...own, ...subs], where, order, limit, start, startFirst }),
       );
     });
 }
@@ -255,7 +270,7 @@ export function viewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription
     unboundParams: options.unboundParams ?? false,
     conditionDepth: options.conditionDepth ?? 2,
   };
-  return fc.record({ query: queryArb(0, tableArb, undefined, full), params: paramsArb });
+  return fc.record({ query: tableArb.chain((table) => queryArb(0, table, undefined, full)), params: paramsArb });
 }
 
 /**
