@@ -43,7 +43,7 @@ export class QueryInstance implements Pushable, RowSink {
    */
   private readonly output: Map<string, Row> | undefined;
   /** Per output row: one child instance per subquery of the plan. */
-  private readonly children = new Map<string, QueryInstance[]>();
+  private children: Map<string, QueryInstance[]> | undefined;
 
   constructor(plan: QueryPlan, env: Env, view: Membership, host: InstanceHost, root = false) {
     this.env = env;
@@ -94,15 +94,15 @@ export class QueryInstance implements Pushable, RowSink {
     const subs = this.plan.subqueries;
     if (subs.length === 0) return;
     const env: Env = { params: this.env.params, parent: row.body };
-    this.children.set(row.id.text, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
+    (this.children ??= new Map()).set(row.id.text, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
   }
 
   remove(row: Row): void {
     const key = row.id.text;
     this.output?.delete(key);
-    const kids = this.children.get(key);
+    const kids = this.children?.get(key);
     if (kids) {
-      this.children.delete(key);
+      this.children!.delete(key);
       for (const k of kids) k.destroy();
     }
     this.view.remove(row.id, row.version);
@@ -112,7 +112,7 @@ export class QueryInstance implements Pushable, RowSink {
     const key = after.id.text;
     this.output?.set(key, after);
     if (before.version !== after.version) this.view.touch(after.id, before.version);
-    const kids = this.children.get(key);
+    const kids = this.children?.get(key);
     if (!kids) return;
     // A child depends on its parent row only through the `$parent` paths its plan reads.
     let env: Env | undefined;

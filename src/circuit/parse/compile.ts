@@ -58,8 +58,8 @@ function invalid(message: string): CircuitError {
   return new CircuitError("INVALID_ARGUMENT", message);
 }
 
-function unsupported(scope: Scope, construct: string, token: string): CircuitError {
-  return invalid(`${construct} is not supported in views${locate(scope.source, token)}`);
+function unsupported(scope: Scope, construct: string, token: string, after?: string): CircuitError {
+  return invalid(`${construct} is not supported in views${locate(scope.source, token, after)}`);
 }
 
 function compileSelect(sel: Ast, outer: Scope, index: number | undefined): QueryPlan {
@@ -101,6 +101,10 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
     limit = limit === Infinity ? 1 : Math.max(0, Math.min(1, limit - index));
   }
 
+  if (dispatch && dispatch.rowPath.length === 1 && isField(dispatch.rowPath[0], "id") && start === 0 && limit >= 1) {
+    // `id = …` matches at most one row, so a window starting at 0 keeps it: no top-k needed.
+    limit = Infinity;
+  }
   const whereEval = where && !where.constant ? where.eval : where?.constant && !isTruthy(where.constant.value) ? () => false : undefined;
   const plan: QueryPlan = {
     key: "",
@@ -117,6 +121,10 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
   // The shape key: the AST (params unbound) plus the window modifier.
   const key = `${JSON.stringify(sel, bigintSafe)}${index === undefined ? "" : `[${index}]`}`;
   return { ...plan, key, order: isWindowed(plan) ? order : [] };
+}
+
+function isField(part: PathPart | undefined, name: string): boolean {
+  return part !== undefined && part.kind === "field" && part.name === name;
 }
 
 function bigintSafe(_k: string, v: unknown): unknown {
@@ -162,13 +170,15 @@ function intOf(v: unknown): number {
 
 interface Projection {
   readonly all: boolean;
+  /** Output names of subqueries: SurrealDB would order by their results, which the circuit does not. */
+  readonly subqueryNames: Path[];
   /** Output path → the expression producing it (for ORDER BY). */
   readonly outputs: { readonly path: Path; readonly expr: Compiled }[];
   readonly subqueries: QueryPlan[];
 }
 
 function compileProjection(fields: Ast[], scope: Scope): Projection {
-  const out: Projection = { all: false, outputs: [], subqueries: [] };
+  const out: Projection = { all: false, outputs: [], subqueries: [], subqueryNames: [] };
   let all = false;
   for (const f of fields) {
     if (f === "All") {
@@ -181,6 +191,7 @@ function compileProjection(fields: Ast[], scope: Scope): Projection {
     const sub = subqueryOf(single.expr, scope);
     if (sub) {
       out.subqueries.push(sub);
+      if (alias) out.subqueryNames.push(alias);
       continue;
     }
     const expr = compileExpr(single.expr, scope);
@@ -230,6 +241,9 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
  * by its output name or (for `a AS b`) its source path, or the selection is `*`.
  */
 function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Value) => Value {
+  if (projection.subqueryNames.some((name) => samePath(name, path.slice(0, name.length)))) {
+    throw unsupported(scope, `ORDER BY ${pathText(path)} (a subquery's result)`, pathText(path));
+  }
   for (const out of projection.outputs) {
     if (!samePath(out.path, path) && !(out.expr.rowPath && samePath(out.expr.rowPath, path))) continue;
     if (out.expr.rowPath) {
@@ -289,7 +303,7 @@ function compileExpr(e: Ast, scope: Scope): Compiled {
   if ("Expression" in e) return compileOperation(e.Expression, scope);
   if ("Subquery" in e) {
     if (e.Subquery && "Value" in e.Subquery) return compileExpr(e.Subquery.Value, scope);
-    throw unsupported(scope, "a subquery outside the select list", "(SELECT");
+    throw unsupported(scope, "a subquery outside the select list", "(SELECT", "WHERE");
   }
   if ("Function" in e) {
     const fn = e.Function?.Normal;
@@ -363,7 +377,7 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
     const rest = compilePath(parts.slice(1), scope);
     if (start && typeof start === "object" && "Param" in start) return compileParam(String(start.Param), rest, scope);
     if (start && typeof start === "object" && "Subquery" in start && start.Subquery.Select) {
-      throw unsupported(scope, "a subquery outside the select list", "(SELECT");
+      throw unsupported(scope, "a subquery outside the select list", "(SELECT", "WHERE");
     }
     const base = compileExpr(start, scope);
     return derived(base, [base], (row, env) => getPath(base.eval(row, env), rest));

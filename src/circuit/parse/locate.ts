@@ -1,10 +1,15 @@
-/** Finds where a construct appears in the source, since the AST carries no positions. */
-export function locate(source: string, token: string): string {
+/**
+ * Finds where a construct appears in the source, since the AST carries no
+ * positions: the first occurrence of `token` (a whole word for keywords),
+ * searched from the first `after` if given. Returns " at line:column" or "".
+ */
+export function locate(source: string, token: string, after?: string): string {
   const lower = source.toLowerCase();
   const needle = token.toLowerCase();
-  let at = lower.indexOf(needle);
+  const start = after ? Math.max(0, lower.indexOf(after.toLowerCase())) : 0;
+  let at = lower.indexOf(needle, start);
   // Prefer a whole-word match for keywords.
-  for (let from = 0; at >= 0; at = lower.indexOf(needle, from)) {
+  for (let from = start; at >= 0; at = lower.indexOf(needle, from)) {
     const before = at === 0 ? " " : lower[at - 1]!;
     const after = lower[at + needle.length] ?? " ";
     if (!/\w/.test(needle[0]!) || (!/\w/.test(before) && !/\w/.test(after))) break;
