@@ -3,6 +3,11 @@
  * the place to wire the circuit, the edge writer, the journal/snapshotter and
  * the delta hub as they land; until then the core has no capabilities beyond
  * info and readiness, so those RPCs answer UNIMPLEMENTED honestly.
+ *
+ * Wiring rules for what lands here: every mutating capability (ingest,
+ * registerView, unregisterView, reset) runs its ordered steps through one
+ * WriterQueue (./writer-queue.ts); readiness names SurrealDB's check
+ * `surrealdb`; close() saves the snapshot and closes the database.
  */
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
