@@ -46,5 +46,13 @@ lint: install
 build: install
 	tsc -p tsconfig.build.json
 
+## bench: the engine benchmark (≤ 10 min): prints a table, writes bench/results/, redraws the docs/ charts
+bench: install
+	node --expose-gc bench/engine.ts --preset full
+
+## bench-quick: the same code paths at small sizes (≤ 1 min, no thresholds): CI's smoke test
+bench-quick: install
+	node --expose-gc bench/engine.ts --preset quick
+
 clean:
 	rm -rf dist .tmp

@@ -105,7 +105,8 @@ export function checkTargets(results: readonly WorkloadResult[]): TargetCheck[] 
   if (w1) {
     add("W1 one-record ingest p50", "≤ 20 µs", w1.latency.p50Us, "µs", w1.latency.p50Us <= 20);
     add("W1 one-record ingest p99", "≤ 200 µs", w1.latency.p99Us, "µs", w1.latency.p99Us <= 200);
-    add("W1 vs naive re-evaluation", "≥ 1,000×", w1.naive.ratio, "×", w1.naive.ratio >= 1_000);
+    add("W1 vs naive re-evaluation (views reading the table)", "≥ 1,000×", w1.naive.readingRatio, "×", w1.naive.readingRatio >= 1_000);
+    add("W1 vs naive re-evaluation (changed views only)", "≥ 1,000×", w1.naive.changedOnlyRatio, "×", w1.naive.changedOnlyRatio >= 1_000);
     if (w1.memory.measured) {
       add("W1 memory / records' JSON", "≤ 2.5×", w1.memory.ratioToJson, "×", w1.memory.ratioToJson <= 2.5);
       add("W1 bytes per membership entry", "≤ 200 B", w1.memory.bytesPerMembershipEntry, "B", w1.memory.bytesPerMembershipEntry <= 200);
