@@ -80,7 +80,14 @@ export class Journal<E> {
   private closed = false;
   private counters = { appends: 0, syncs: 0, bytes: 0 };
 
-  private constructor(dir: string, segmentBytes: number, segments: number[], handle: FileHandle, writeOffset: number, next: number) {
+  private constructor(
+    dir: string,
+    segmentBytes: number,
+    segments: number[],
+    handle: FileHandle,
+    writeOffset: number,
+    next: number,
+  ) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.segments = segments;
@@ -101,7 +108,8 @@ export class Journal<E> {
     if (!Number.isSafeInteger(firstPosition) || firstPosition < 1) {
       throw new RangeError(`firstPosition must be a positive safe integer, got ${firstPosition}`);
     }
-    await mkdir(dir, { recursive: true });
+    // A new directory's own entry must be durable too, or a power cut could lose it.
+    if ((await mkdir(dir, { recursive: true })) !== undefined) await syncDirectory(path.dirname(dir));
     const segments = (await readdir(dir))
       .map(parseSegmentFileName)
       .filter((position) => position !== undefined)
