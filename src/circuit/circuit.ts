@@ -71,7 +71,7 @@ export class Circuit {
   };
 
   private readonly membershipHost: MembershipHost = {
-    versionOf: (id) => this.store.get(id.text)?.version ?? 0,
+    versionOf: (id) => this.store.get(id)?.version ?? 0,
     markDirty: (m) => void this.dirty.push(m),
   };
 
@@ -93,7 +93,7 @@ export class Circuit {
   /** Applies one validated change; false when it is stale. */
   private apply(c: ValidChange): boolean {
     const key = c.id.text;
-    const old = this.store.get(key);
+    const old = this.store.get(c.id);
     const held = old?.version ?? this.store.tombstones.get(key);
     if (c.version !== undefined && held !== undefined && c.version <= held) return false;
     if (c.op === "DELETE") {
@@ -214,13 +214,13 @@ export class Circuit {
   }
 
   getRecord(id: RecordId | string): StoredRecord | undefined {
-    let key: string;
+    let rid: RecordId;
     try {
-      key = typeof id === "string" ? parseRecordId(id).text : id.text;
+      rid = typeof id === "string" ? parseRecordId(id) : id;
     } catch {
       return undefined;
     }
-    const row = this.store.get(key);
+    const row = this.store.get(rid);
     return row ? storedRecord(row) : undefined;
   }
 
@@ -275,7 +275,7 @@ export class Circuit {
     return {
       spec: view.spec,
       sequence: view.sequence,
-      members: view.membership.sortedIds().map((id) => ({ id, version: this.store.get(id.text)?.version ?? 0 })),
+      members: view.membership.sortedIds().map((id) => ({ id, version: this.store.get(id)?.version ?? 0 })),
     };
   }
 
@@ -300,10 +300,10 @@ export class Circuit {
   }
 }
 
-function membershipDiff(before: Membership, after: Membership, versionOf: (id: string) => number): Delta[] {
+function membershipDiff(before: Membership, after: Membership, versionOf: (id: RecordId) => number): Delta[] {
   const out: Delta[] = [];
-  for (const id of after.sortedIds()) if (!before.has(id.text)) out.push({ id, event: "CREATED", version: versionOf(id.text) });
-  for (const id of before.sortedIds()) if (!after.has(id.text)) out.push({ id, event: "DELETED", version: versionOf(id.text) });
+  for (const id of after.sortedIds()) if (!before.has(id.text)) out.push({ id, event: "CREATED", version: versionOf(id) });
+  for (const id of before.sortedIds()) if (!after.has(id.text)) out.push({ id, event: "DELETED", version: versionOf(id) });
   return out.sort((a, b) => compareRecordIds(a.id, b.id));
 }
 

@@ -45,10 +45,24 @@ export class RecordIdSyntaxError extends Error {
 export function parseRecordId(text: string): RecordId {
   const colon = findTableEnd(text);
   if (colon <= 0) throw new RecordIdSyntaxError(`record id ${JSON.stringify(text)} is not of the form table:key`);
-  const table = unescape(text.slice(0, colon), "table", text);
+  const table = internTable(unescape(text.slice(0, colon), "table", text));
   const rawKey = text.slice(colon + 1);
   if (rawKey.length === 0) throw new RecordIdSyntaxError(`record id ${JSON.stringify(text)} has an empty key`);
   return new RecordId(table, parseKey(rawKey, text));
+}
+
+/**
+ * Table names repeat in every id: sharing one string per name saves a string
+ * per record. Bounded, so odd inputs cannot grow it without limit.
+ */
+const TABLE_NAMES = new Map<string, string>();
+const MAX_INTERNED_TABLES = 4096;
+
+function internTable(name: string): string {
+  const known = TABLE_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (TABLE_NAMES.size < MAX_INTERNED_TABLES) TABLE_NAMES.set(name, name);
+  return name;
 }
 
 function findTableEnd(text: string): number {

@@ -44,22 +44,23 @@ class FieldIndex {
 const EMPTY: ReadonlyMap<string, Row> = new Map();
 
 export class RecordStore {
-  private readonly rows = new Map<string, Row>();
+  /** Rows by table, then by id text: one map entry per record. */
   private readonly tables = new Map<string, Map<string, Row>>();
+  private count = 0;
   private readonly indices = new Map<string, Map<string, FieldIndex>>();
   /** Last version of deleted records: a re-creation continues from it, and redelivered old changes stay stale. */
   readonly tombstones = new Map<string, number>();
 
   get size(): number {
-    return this.rows.size;
+    return this.count;
   }
 
-  get(idText: string): Row | undefined {
-    return this.rows.get(idText);
+  get(id: RecordId): Row | undefined {
+    return this.tables.get(id.table)?.get(id.text);
   }
 
-  all(): IterableIterator<Row> {
-    return this.rows.values();
+  *all(): IterableIterator<Row> {
+    for (const t of this.tables.values()) yield* t.values();
   }
 
   table(table: string): ReadonlyMap<string, Row> {
@@ -73,29 +74,29 @@ export class RecordStore {
 
   put(row: Row): void {
     const key = row.id.text;
-    const old = this.rows.get(key);
-    if (old) this.unindex(old);
-    this.rows.set(key, row);
-    this.tombstones.delete(key);
     let t = this.tables.get(row.id.table);
     if (!t) this.tables.set(row.id.table, (t = new Map()));
+    const old = t.get(key);
+    if (old) this.unindex(old);
+    else this.count++;
     t.set(key, row);
+    if (this.tombstones.size > 0) this.tombstones.delete(key);
     const idx = this.indices.get(row.id.table);
     if (idx) for (const i of idx.values()) i.add(row);
   }
 
   delete(row: Row): void {
     const key = row.id.text;
-    this.unindex(row);
-    this.rows.delete(key);
-    this.tombstones.set(key, row.version);
     const t = this.tables.get(row.id.table);
-    t?.delete(key);
-    if (t && t.size === 0) this.tables.delete(row.id.table);
+    if (!t?.delete(key)) return;
+    this.unindex(row);
+    this.count--;
+    this.tombstones.set(key, row.version);
+    if (t.size === 0) this.tables.delete(row.id.table);
   }
 
   clear(): void {
-    this.rows.clear();
+    this.count = 0;
     this.tables.clear();
     this.indices.clear();
     this.tombstones.clear();
