@@ -26,6 +26,8 @@ export interface ConnectionOptions {
   readonly reconnect?: RetryPolicy | undefined;
   /** `isReachable()` answers false after this long (default 2 s). */
   readonly probeTimeoutMs?: number | undefined;
+  /** A connect attempt that has not finished after this long is abandoned and retried (default 5 s). */
+  readonly connectTimeoutMs?: number | undefined;
 }
 
 const SCHEMES = new Set(["mem:", "memory:", "surrealkv:", "surrealkv+versioned:", "rocksdb:", "ws:", "wss:", "http:", "https:"]);
@@ -43,6 +45,8 @@ export class SurrealConnection implements EdgeDatabase {
   #closed = false;
   #reconnecting: Promise<void> | undefined;
   #wakeReconnect: (() => void) | undefined;
+  /** Bumped when a connect attempt is abandoned, so its late continuation stops. */
+  #attempt = 0;
 
   private constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -109,8 +113,33 @@ export class SurrealConnection implements EdgeDatabase {
     await this.surreal.close();
   }
 
+  /**
+   * One connect attempt, abandoned after `connectTimeoutMs`. The embedded engine
+   * needs this: reopening a surrealkv path right after a close can wait forever for
+   * the previous handle's release, and a later attempt succeeds.
+   */
   async #connectOnce(): Promise<void> {
+    const attempt = ++this.#attempt;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("SurrealDB connect timed out")), this.#options.connectTimeoutMs ?? 5_000);
+    });
+    try {
+      await Promise.race([this.#connectAndMigrate(attempt), timeout]);
+    } catch (error) {
+      this.#attempt++;
+      await this.surreal.close().catch(() => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #connectAndMigrate(attempt: number): Promise<void> {
     const { url, namespace, database, user, pass } = this.#options;
+    const current = (): void => {
+      if (attempt !== this.#attempt) throw new Error("connect attempt abandoned");
+    };
     await this.surreal.connect(url, {
       namespace,
       database,
@@ -118,13 +147,16 @@ export class SurrealConnection implements EdgeDatabase {
       reconnect: false,
       ...(user !== undefined ? { authentication: { username: user, password: pass ?? "" } } : {}),
     });
+    current();
     await this.surreal.use({ namespace, database });
+    current();
     const raw: EdgeDatabase = {
       query: (text, bindings) => this.surreal.query(text, bindings).collect(),
       isReachable: async () => true,
       close: async () => {},
     };
     await this.#options.onConnected?.(raw);
+    current();
     this.#ready = true;
     this.#logger.info({ url: redact(url), namespace, database }, "connected to SurrealDB");
   }
@@ -146,6 +178,9 @@ export class SurrealConnection implements EdgeDatabase {
   async #reconnectLoop(): Promise<void> {
     const { initialMs, maxMs } = this.#options.reconnect ?? { initialMs: 200, maxMs: 10_000 };
     for (let attempt = 0; !this.#closed; attempt++) {
+      // Release what is left of the old connection first, then wait: the embedded
+      // engine frees a surrealkv path some time after close() returns.
+      await this.surreal.close().catch(() => undefined);
       const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30)) * (0.75 + Math.random() * 0.5);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -157,7 +192,6 @@ export class SurrealConnection implements EdgeDatabase {
       this.#wakeReconnect = undefined;
       if (this.#closed) return;
       try {
-        await this.surreal.close().catch(() => undefined);
         await this.#connectOnce();
         return;
       } catch (error) {

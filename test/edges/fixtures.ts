@@ -3,6 +3,7 @@
  * SurrealDB, wrappers that count or break round trips, and readers that turn
  * SurrealDB's tables back into plain comparable rows.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,24 +84,55 @@ export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "ssp-edges-"));
 }
 
+/**
+ * Creates SSP's schema in a surrealkv database from a child process. Needed by
+ * tests that close and reopen the embedded engine: in @surrealdb/node 3.0.3 a
+ * process that ran `DEFINE INDEX` never releases the datastore (and cannot exit on
+ * its own), so it could not reopen the same path; a process that only uses an
+ * existing index can.
+ */
+export async function prepareSurrealKv(url: string): Promise<void> {
+  const queries = (await loadMigrations()).map(
+    (m) => `BEGIN TRANSACTION;\n${m.text}\n;UPSERT _spooky_meta:schema SET version = ${m.version};\nCOMMIT TRANSACTION;`,
+  );
+  const script = `
+    import { Surreal } from "surrealdb";
+    import { createNodeEngines } from "@surrealdb/node";
+    const [url, queries] = JSON.parse(process.argv[1]);
+    const db = new Surreal({ engines: createNodeEngines() });
+    await db.connect(url, { namespace: "ssp", database: "test" });
+    await db.query("DEFINE TABLE IF NOT EXISTS _spooky_meta SCHEMALESS").collect();
+    for (const q of queries) await db.query(q).collect();
+    await db.close();
+    process.exit(0);`;
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script, JSON.stringify([url, queries])], { cwd: process.cwd() }, (error) =>
+      error ? reject(error) : resolve(),
+    );
+  });
+}
+
 export async function openConnection(url = "mem://"): Promise<SurrealConnection> {
   const migrations = await loadMigrations();
   return SurrealConnection.open({
     url,
     namespace: "ssp",
     database: "test",
-    reconnect: { initialMs: 5, maxMs: 50 },
+    reconnect: { initialMs: 200, maxMs: 400 },
+    connectTimeoutMs: 5_000,
     onConnected: async (db) => {
       await migrate(db, migrations);
     },
   });
 }
 
-export async function openTestStore(options: { url?: string; dataDir?: string; connection?: SurrealConnection } = {}): Promise<TestStore> {
+export async function openTestStore(
+  options: { url?: string; dataDir?: string; connection?: SurrealConnection; transactionTimeoutMs?: number } = {},
+): Promise<TestStore> {
   const dataDir = options.dataDir ?? (await tempDir());
   const connection = options.connection ?? (await openConnection(options.url));
   const db = new TestDatabase(connection);
-  const store = await createEdgeStore({ database: db, dataDir, retry: { initialMs: 5, maxMs: 40 }, transactionTimeoutMs: 5_000 });
+  const store = await createEdgeStore({ database: db, dataDir, retry: { initialMs: 5, maxMs: 40 }, transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000 });
   return {
     store,
     db,
