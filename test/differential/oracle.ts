@@ -11,7 +11,7 @@ import { createNodeEngines } from "@surrealdb/node";
 import { SurrealQL } from "@surrealdb/ql-wasm";
 import { RecordId as SdkRecordId, Surreal } from "surrealdb";
 import type { Change } from "./arbitraries/records.js";
-import { TABLES, type Val, idKey, toSdk } from "./arbitraries/values.js";
+import { EMPTY_TABLE, TABLES, type Val, idKey, toSdk } from "./arbitraries/values.js";
 import type { Query, ViewDescription } from "./query/description.js";
 import { renderQuery } from "./query/render.js";
 
@@ -32,7 +32,7 @@ export class SurrealOracle {
   }
 
   /** Drops every record: switches to a new, empty database with `tables` defined. */
-  async reset(tables: readonly string[] = TABLES): Promise<void> {
+  async reset(tables: readonly string[] = [...TABLES, EMPTY_TABLE]): Promise<void> {
     const previous = this.database;
     this.database = `seq${++this.generation}`;
     await this.db.use({ namespace: NAMESPACE, database: this.database });

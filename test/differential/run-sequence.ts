@@ -9,7 +9,7 @@ import { CircuitError } from "../../src/circuit/index.js";
 import type { Delta, Member, RecordChange, ViewDelta, ViewSpec } from "../../src/circuit/types.js";
 import { type Change, recordIdText, toRecordChange } from "./arbitraries/records.js";
 import { idKey, toWire } from "./arbitraries/values.js";
-import type { Step } from "./arbitraries/steps.js";
+import type { Defect, Step } from "./arbitraries/steps.js";
 import { type ExpectedDelta, type Members, RecordModel, diffMembers, sortDeltas } from "./model.js";
 import { SurrealOracle, hasKnownQlWasmGap, qlWasmParses } from "./oracle.js";
 import type { ViewDescription } from "./query/description.js";
@@ -141,7 +141,8 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
         if (step.kind === "sibling") {
           const ids = [...views.keys()].sort();
           if (ids.length === 0) continue;
-          description = { query: views.get(ids[step.slot % ids.length]!)!.description.query, params: step.params };
+          const source = views.get(ids[step.slot % ids.length]!)!.description;
+          description = { query: source.query, params: step.params === "same" ? source.params : step.params };
         } else description = step.view;
         const surql = renderQuery(description.query);
         const spec: ViewSpec = { id: step.viewId, surql, params: wireParams(description), clientId: "differential", ttlMs: 60_000, lastActiveAt: 0 };
@@ -170,6 +171,19 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
         checkState(step.viewId, view, result.view.members, result.view.sequence, "registerView result");
         break;
       }
+      case "invalid": {
+        const wire: RecordChange[] = step.changes.map(toRecordChange);
+        wire[step.badIndex] = spoil(wire[step.badIndex]!, step.defect);
+        log.push(`ingest (invalid: ${step.defect} at ${step.badIndex}) ${JSON.stringify(wire)}`);
+        try {
+          engine.ingest(wire);
+        } catch (err) {
+          if (!(err instanceof CircuitError) || err.code !== "INVALID_ARGUMENT") fail(`an invalid batch threw ${String(err)}, not INVALID_ARGUMENT`);
+          if ((err as CircuitError).index !== step.badIndex) fail(`an invalid batch named index ${(err as CircuitError).index}, expected ${step.badIndex}`);
+          break;
+        }
+        return fail(`an invalid batch (${step.defect} at ${step.badIndex}) was accepted`);
+      }
       case "restore": {
         if (!options.restore) continue;
         log.push("snapshot and restore");
@@ -196,6 +210,19 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
     }
   }
   return stats;
+}
+
+function spoil(change: RecordChange, defect: Defect): RecordChange {
+  switch (defect) {
+    case "unknown op":
+      return { ...change, op: "UPSERT" };
+    case "table mismatch":
+      return { ...change, table: change.id.startsWith("user:") ? "thread" : "user" };
+    case "body not an object":
+      return { ...change, op: "UPDATE", body: [1, 2] };
+    case "bad id":
+      return { ...change, id: "no colon here" };
+  }
 }
 
 function wireParams(view: ViewDescription): ViewSpec["params"] {

@@ -22,11 +22,16 @@ export type Step =
    * Register `viewId` with the query of the `slot`-th registered view but other
    * params: views of one shape share an operator chain in the circuit.
    */
-  | { readonly kind: "sibling"; readonly viewId: string; readonly slot: number; readonly params: ViewDescription["params"] }
+  | { readonly kind: "sibling"; readonly viewId: string; readonly slot: number; readonly params: ViewDescription["params"] | "same" }
   /** Unregister the `slot`-th registered view (modulo their number), if any. */
   | { readonly kind: "unregister"; readonly slot: number }
   /** Snapshot the engine and continue on a copy restored from it (when the runner supports it). */
-  | { readonly kind: "restore" };
+  | { readonly kind: "restore" }
+  /** A batch with one invalid change at `badIndex`: must be refused whole, changing nothing. */
+  | { readonly kind: "invalid"; readonly changes: readonly Change[]; readonly badIndex: number; readonly defect: Defect };
+
+/** Ways a change can be invalid on the wire. */
+export type Defect = "unknown op" | "table mismatch" | "body not an object" | "bad id";
 
 export interface SequenceOptions extends ViewOptions {
   readonly maxSteps?: number;
@@ -48,7 +53,9 @@ export function stepArb(options: ViewOptions = {}): fc.Arbitrary<Step> {
     { arbitrary: churnArb.map((changes): Step => ({ kind: "ingest", changes })), weight: 1 },
     { arbitrary: bulkArb.map((changes): Step => ({ kind: "ingest", changes })), weight: 1 },
     {
-      arbitrary: fc.tuple(fc.constantFrom(...VIEW_IDS), fc.nat(3), paramsArb).map(([viewId, slot, params]): Step => ({ kind: "sibling", viewId, slot, params })),
+      arbitrary: fc
+        .tuple(fc.constantFrom(...VIEW_IDS), fc.nat(3), fc.oneof({ arbitrary: paramsArb, weight: 3 }, { arbitrary: fc.constant("same" as const), weight: 1 }))
+        .map(([viewId, slot, params]): Step => ({ kind: "sibling", viewId, slot, params })),
       weight: 2,
     },
     { arbitrary: recordRefArb.map((record): Step => ({ kind: "resend", record })), weight: 1 },
@@ -58,6 +65,12 @@ export function stepArb(options: ViewOptions = {}): fc.Arbitrary<Step> {
     },
     { arbitrary: fc.nat(3).map((slot): Step => ({ kind: "unregister", slot })), weight: 1 },
     { arbitrary: fc.constant<Step>({ kind: "restore" }), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(fc.array(changeArb, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom<Defect>("unknown op", "table mismatch", "body not an object", "bad id"))
+        .map(([changes, i, defect]): Step => ({ kind: "invalid", changes, badIndex: i % changes.length, defect })),
+      weight: 1,
+    },
   );
 }
 

@@ -12,7 +12,7 @@
 import fc from "fast-check";
 import type { Condition, ComparisonOp, Operand, OrderKey, Projection, Query, ViewDescription } from "../query/description.js";
 import { FIELD_PATHS, LINK_FIELDS } from "./records.js";
-import { NONE, type Table, type Val, keyArb, refArb, scalarArb, stringArb, tableArb, TABLES } from "./values.js";
+import { EMPTY_TABLE, NONE, type Table, type Val, keyArb, refArb, scalarArb, stringArb, tableArb, TABLES } from "./values.js";
 
 export interface ViewOptions {
   /** Deepest subquery level (top level = 0). Default 3. */
@@ -26,6 +26,11 @@ export interface ViewOptions {
   readonly unboundParams?: boolean;
   /** How many AND/OR/NOT levels a WHERE may nest. Default 2. */
   readonly conditionDepth?: number;
+  /**
+   * Alias projections with names of stored fields (`n AS m, m AS n`), so ORDER
+   * BY must resolve output names first. Default false (see MISMATCHES M4).
+   */
+  readonly aliasShadowing?: boolean;
 }
 
 /** What a condition may refer to where it is generated. */
@@ -138,7 +143,7 @@ function conditionArb(depth: number, scope: Scope): fc.Arbitrary<Condition> {
  * chosen so that links usually resolve: a thread's author is looked up in
  * `user`, a user's rows are found through `author`, and so on.
  */
-function correlationArb(parentTable: Table): fc.Arbitrary<{ table: Table; condition: Condition; first: boolean }> {
+function correlationArb(parentTable: string): fc.Arbitrary<{ table: string; condition: Condition; first: boolean }> {
   const usually = (preferred: Table | undefined) =>
     preferred === undefined ? tableArb : fc.oneof({ arbitrary: fc.constant(preferred), weight: 4 }, { arbitrary: tableArb, weight: 1 });
   const field = (name: string): Operand => ({ kind: "field", path: [name] });
@@ -191,6 +196,7 @@ function correlationArb(parentTable: Table): fc.Arbitrary<{ table: Table; condit
 
 const SUBQUERY_ALIASES = ["rows", "author", "thread", "items", "sub"] as const;
 const FIELD_ALIASES = ["f1", "f2", "f3"] as const;
+const SHADOWING_ALIASES = ["n", "s", "o", "v", "b", "tags"] as const;
 
 function orderArb(star: boolean, fields: readonly Projection[], shadowed: ReadonlySet<string>): fc.Arbitrary<OrderKey[]> {
   const candidates: { path: readonly string[]; alias?: string | undefined }[] = [];
@@ -217,12 +223,13 @@ const startArb: fc.Arbitrary<number | undefined> = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
 );
 
-function projectedFieldsArb(): fc.Arbitrary<Projection[]> {
+function projectedFieldsArb(aliasShadowing: boolean): fc.Arbitrary<Projection[]> {
+  const aliases = aliasShadowing ? fc.shuffledSubarray([...SHADOWING_ALIASES], { minLength: 3, maxLength: 3 }) : fc.constant([...FIELD_ALIASES]);
   return fc
     .uniqueArray(fieldPathArb, { minLength: 1, maxLength: 3, selector: (p) => p.join(".") })
     .chain((paths) =>
-      fc.tuple(...paths.map(() => fc.boolean())).map((aliased) =>
-        paths.map((path, i): Projection => ({ kind: "field", path, alias: aliased[i] ? FIELD_ALIASES[i] : undefined })),
+      fc.tuple(fc.tuple(...paths.map(() => fc.boolean())), aliases).map(([aliased, names]) =>
+        paths.map((path, i): Projection => ({ kind: "field", path, alias: aliased[i] ? names[i] : undefined })),
       ),
     );
 }
@@ -231,7 +238,7 @@ function projectedFieldsArb(): fc.Arbitrary<Projection[]> {
  * A query at `level` on `table`. `correlation` (for subqueries) is ANDed in
  * front of an optional extra condition.
  */
-function queryArb(level: number, table: Table, correlation: Condition | undefined, options: Required<ViewOptions>): fc.Arbitrary<Query> {
+function queryArb(level: number, table: string, correlation: Condition | undefined, options: Required<ViewOptions>): fc.Arbitrary<Query> {
   const childCount = level >= options.maxLevel ? fc.constant(0) : fc.integer({ min: 0, max: level === 0 ? 2 : 1 });
   const children = childCount.chain((n) =>
     fc.tuple(
@@ -248,7 +255,7 @@ function queryArb(level: number, table: Table, correlation: Condition | undefine
   const scope: Scope = { inSubquery, freeParentRefs: options.freeParentRefs, unboundParams: options.unboundParams };
   const extraWhere = fc.option(conditionArb(options.conditionDepth, scope), { nil: undefined, freq: inSubquery ? 2 : 4 });
   return fc
-    .tuple(fc.boolean(), projectedFieldsArb(), children, extraWhere, limitArb, startArb, fc.boolean())
+    .tuple(fc.boolean(), projectedFieldsArb(options.aliasShadowing), children, extraWhere, limitArb, startArb, fc.boolean())
     .chain(([star, fields, subs, extra, limit, start, startFirst]) => {
       const shadowed = new Set(subs.map((s) => (s.kind === "subquery" ? s.alias : "")));
       // A projected path must not collide with a subquery alias at the same level.
@@ -269,8 +276,10 @@ export function viewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription
     freeParentRefs: options.freeParentRefs ?? true,
     unboundParams: options.unboundParams ?? false,
     conditionDepth: options.conditionDepth ?? 2,
+    aliasShadowing: options.aliasShadowing ?? false,
   };
-  return fc.record({ query: tableArb.chain((table) => queryArb(0, table, undefined, full)), params: paramsArb });
+  const topTable = fc.oneof({ arbitrary: tableArb as fc.Arbitrary<string>, weight: 12 }, { arbitrary: fc.constant(EMPTY_TABLE), weight: 1 });
+  return fc.record({ query: topTable.chain((table) => queryArb(0, table, undefined, full)), params: paramsArb });
 }
 
 /**
