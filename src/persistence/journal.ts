@@ -148,6 +148,14 @@ export class Journal<E> {
     return this.durablePosition;
   }
 
+  /**
+   * The position of the last entry appended, on disk or not yet. A snapshot captured
+   * right after applying a mutation that was just appended covers this position.
+   */
+  get lastAppendedPosition(): number {
+    return this.nextPosition - 1;
+  }
+
   stats(): JournalStats {
     return { ...this.counters, segments: this.segments.length };
   }

@@ -113,6 +113,7 @@ describe("journal", () => {
   it("sync resolves once everything appended before it is on disk", async () => {
     const journal = await openJournal(await tempDir());
     const appended = range(1, 30).map((n) => journal.append(entry(n)));
+    expect(journal.lastAppendedPosition).toBe(30);
     await journal.sync();
     expect(journal.lastPosition).toBe(30);
     await Promise.all(appended);

@@ -20,17 +20,17 @@ function apply(state: State, mutation: Mutation): State {
 async function runService(dir: string, mutations: Mutation[], saveAfter: number): Promise<State> {
   const recovered = await recover<State, Mutation>({ dir });
   let state = recovered.entries.reduce((s, record) => apply(s, record.entry), recovered.state ?? {});
-  let position = recovered.journal.lastPosition;
   const snapshotter = new Snapshotter<State>({
     file: recovered.paths.snapshotFile,
-    capture: () => ({ state, journalPosition: position }),
+    capture: () => ({ state, journalPosition: recovered.journal.lastAppendedPosition }),
     journal: recovered.journal,
     debounceMs: 60_000,
   });
   for (const [i, mutation] of mutations.entries()) {
-    // Journal first, then apply: what is acknowledged is what is durable.
-    position = await recovered.journal.append(mutation);
+    // Appended and applied in the same tick; acknowledged once durable.
+    const durable = recovered.journal.append(mutation);
     state = apply(state, mutation);
+    await durable;
     snapshotter.schedule();
     if (i + 1 === saveAfter) await snapshotter.saveNow();
   }
