@@ -43,6 +43,8 @@ export interface RpcInterceptorOptions {
   accessLog?: Logger;
   /** Where the request id comes from; default: the `x-request-id` header. */
   requestId?: (req: UnaryRequest | StreamRequest) => string | undefined;
+  /** Services whose calls get metrics but no span (health probes would flood traces). */
+  untracedServices?: ReadonlySet<string>;
 }
 
 /** gRPC codes that are the server's fault: these set span status ERROR (OTel semconv). */
@@ -62,6 +64,7 @@ const headerGetter: TextMapGetter<Headers> = {
 
 export function createRpcInterceptor(options: RpcInterceptorOptions): Interceptor {
   const { tracer, metrics, propagator, accessLog } = options;
+  const untraced = options.untracedServices ?? new Set<string>();
   const requestIdOf = options.requestId ?? ((req) => req.header.get("x-request-id") ?? undefined);
 
   const spanAttributes = (req: UnaryRequest | StreamRequest): Attributes => {
@@ -82,7 +85,9 @@ export function createRpcInterceptor(options: RpcInterceptorOptions): Intercepto
     // Extracted even with tracing off: the caller's trace id then still reaches
     // SSP's log lines (through the remote span context), at the cost of one parse.
     const parent = propagator.extract(ROOT_CONTEXT, req.header, headerGetter);
-    const span = tracer?.startSpan(`${service}/${method}`, { kind: SpanKind.SERVER, attributes: spanAttributes(req) }, parent);
+    const span = untraced.has(service)
+      ? undefined
+      : tracer?.startSpan(`${service}/${method}`, { kind: SpanKind.SERVER, attributes: spanAttributes(req) }, parent);
     const callContext = span === undefined ? parent : trace.setSpan(parent, span);
 
     let finished = false;

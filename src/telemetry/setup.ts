@@ -62,6 +62,8 @@ export interface RpcInterceptorSettings {
   accessLog?: Logger;
   /** Where the request id comes from; default: the `x-request-id` request header. */
   requestId?: (req: UnaryRequest | StreamRequest) => string | undefined;
+  /** Services counted in metrics but never traced. Default: grpc.health.v1.Health (probes). */
+  untracedServices?: readonly string[];
 }
 
 export interface Telemetry {
@@ -117,6 +119,7 @@ export async function setupTelemetry(options: TelemetryOptions): Promise<Telemet
         propagator,
         ...(settings.accessLog === undefined ? {} : { accessLog: settings.accessLog }),
         ...(settings.requestId === undefined ? {} : { requestId: settings.requestId }),
+        untracedServices: new Set(settings.untracedServices ?? [Health.typeName]),
       }),
     prometheus: metricsPart.prometheus,
     renderMetrics: metricsPart.render,

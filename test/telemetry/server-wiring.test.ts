@@ -8,6 +8,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { Operation, StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import type { Core } from "../../src/server/core.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
@@ -80,6 +81,23 @@ describe("telemetry wired into the SSP server", () => {
         rpc_system: "grpc",
         rpc_service: "spooky.ssp.v1.StreamProcessorService",
         rpc_method: "Ingest",
+        rpc_grpc_status_code: "0",
+      }),
+    ).toBe(1);
+  });
+
+  it("counts health probes without tracing them", async () => {
+    exporter.reset();
+    const health = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
+    await health.check({});
+    await telemetry.forceFlush();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    const families = parsePrometheusText(await telemetry.renderMetrics());
+    expect(
+      valueOf(families, "rpc_server_duration_count", {
+        rpc_system: "grpc",
+        rpc_service: "grpc.health.v1.Health",
+        rpc_method: "Check",
         rpc_grpc_status_code: "0",
       }),
     ).toBe(1);
