@@ -94,6 +94,7 @@ export const SNAPSHOT_DURATION_BUCKETS_SECONDS: readonly number[] = [
 ];
 
 const GRPC_OK = 0;
+const MAX_CACHED_TABLES = 1000;
 
 /**
  * Creates every SSP instrument on `meter` and pre-creates the known label sets at
@@ -141,13 +142,17 @@ export function createSspMetrics(
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
   // Attribute objects are cached per (table, op) so the hot path allocates nothing.
+  // Table names come from callers: past MAX_CACHED_TABLES the cache stops growing
+  // (the SDK's own cardinality limit then folds new series into an overflow series).
   const ingestAttributes = new Map<string, Record<IngestOp, Attributes>>();
   const attributesFor = (table: string): Record<IngestOp, Attributes> => {
     let byOp = ingestAttributes.get(table);
     if (byOp === undefined) {
       byOp = { create: { table, op: "create" }, update: { table, op: "update" }, delete: { table, op: "delete" } };
-      ingestAttributes.set(table, byOp);
-      for (const op of INGEST_OPS) ingestTotal.add(0, byOp[op]);
+      if (ingestAttributes.size < MAX_CACHED_TABLES) {
+        ingestAttributes.set(table, byOp);
+        for (const op of INGEST_OPS) ingestTotal.add(0, byOp[op]);
+      }
     }
     return byOp;
   };
