@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Telemetry, setupTelemetry } from "../../src/telemetry/index.js";
+import fc from "fast-check";
+import { INGEST_DURATION_BUCKETS_SECONDS, type IngestOp, type Telemetry, setupTelemetry } from "../../src/telemetry/index.js";
 import { type Family, parsePrometheusText, valueOf } from "./prometheus-text.js";
 
 const opened: Array<() => Promise<void>> = [];
@@ -156,6 +157,39 @@ describe("GET /metrics", () => {
     telemetry.metrics.recordIngest("user", "create", 0.001);
     const { status } = await scrape(telemetry);
     expect(status).toBe(404);
+  });
+});
+
+describe("/metrics for any traffic", () => {
+  it("matches an independent count of every ingest, by table, op and bucket", async () => {
+    const ingest = fc.record({
+      table: fc.constantFrom("user", "thread", "comment", "weird \"table\"\\n"),
+      op: fc.constantFrom<IngestOp>("create", "update", "delete"),
+      seconds: fc.double({ min: 0, max: 2, noNaN: true }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(ingest, { maxLength: 60 }), async (ingests) => {
+        const telemetry = await setupTelemetry({ serviceVersion: "p", enableTracing: false, env: {} });
+        try {
+          for (const { table, op, seconds } of ingests) telemetry.metrics.recordIngest(table, op, seconds);
+          const families = parsePrometheusText(await telemetry.renderMetrics());
+          for (const table of new Set(ingests.map((i) => i.table))) {
+            for (const op of ["create", "update", "delete"]) {
+              const expected = ingests.filter((i) => i.table === table && i.op === op).length;
+              expect(valueOf(families, "ssp_ingest_total", { table, op })).toBe(expected);
+            }
+          }
+          expect(valueOf(families, "ssp_ingest_duration_seconds_count")).toBe(ingests.length);
+          for (const le of INGEST_DURATION_BUCKETS_SECONDS) {
+            const expected = ingests.filter((i) => i.seconds <= le).length;
+            expect(valueOf(families, "ssp_ingest_duration_seconds_bucket", { le: String(le) })).toBe(expected);
+          }
+        } finally {
+          await telemetry.shutdown();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
