@@ -3,10 +3,9 @@
  * it is back — across injected faults, a timeout, a real close of the embedded
  * engine, and a restart with a non-empty outbox.
  */
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openConnection, openTestStore, prepareSurrealKv, readEdges, rid, spec, tempDir, viewDelta, type TestStore } from "./fixtures.js";
+import { openConnection, openTestStore, prepareSurrealKv, readEdges, removeDir, rid, spec, tempDir, viewDelta, type TestStore } from "./fixtures.js";
 
 /** Ops on view "v": record i is created with version 1, then updated to 2, and every third is deleted. */
 function script(t: TestStore, from: number, to: number): Promise<string>[] {
@@ -85,7 +84,7 @@ describe("edge writes when SurrealDB fails", () => {
 
   it("survives a real close of the embedded engine behind its back", async () => {
     const dir = await tempDir();
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    cleanups.push(() => removeDir(dir));
     const url = `surrealkv://${join(dir, "db")}`;
     await prepareSurrealKv(url);
     const t = track(await openTestStore({ url }));
@@ -99,7 +98,7 @@ describe("edge writes when SurrealDB fails", () => {
 
   it("a new store on the same data dir drains the outbox left by the last one", async () => {
     const dir = await tempDir();
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    cleanups.push(() => removeDir(dir));
     const url = `surrealkv://${join(dir, "db")}`;
     const dataDir = join(dir, "data");
     await prepareSurrealKv(url);

@@ -80,6 +80,11 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
+/** The embedded engine may still be writing files just after close(): retry. */
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+
 export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "ssp-edges-"));
 }
@@ -140,7 +145,7 @@ export async function openTestStore(
     dataDir,
     cleanup: async () => {
       await store.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await removeDir(dataDir);
     },
   };
 }
