@@ -1,4 +1,15 @@
-/** Persistence's public surface: snapshots, the journal, and start-up recovery. */
+/**
+ * Persistence's public surface: snapshots, the journal, and start-up recovery. It is
+ * generic over a JSON-serialisable state S and journal entries E. Wiring, in order:
+ *
+ *   const { state, entries, journal, paths } = await recover<S, E>({ dir });
+ *   // build from `state`, apply each entries[i].entry in order
+ *   const snapshotter = new Snapshotter<S>({ file: paths.snapshotFile, journal,
+ *     capture: () => ({ state: exportState(), journalPosition: journal.lastAppendedPosition }) });
+ *   // per mutation, in the writer queue, in one tick: const durable = journal.append(m);
+ *   // apply m; snapshotter.schedule(); then `await durable` before answering.
+ *   // shutdown: await snapshotter.close(); await journal.close();
+ */
 export { jsonChunks, type JsonChunkOptions } from "./chunked-json.js";
 export {
   DEFAULT_SEGMENT_BYTES,
