@@ -6,8 +6,9 @@
  *   // build from `state`, apply each entries[i].entry in order
  *   const snapshotter = new Snapshotter<S>({ file: paths.snapshotFile, journal,
  *     capture: () => ({ state: exportState(), journalPosition: journal.lastAppendedPosition }) });
- *   // per mutation, in the writer queue, in one tick: const durable = journal.append(m);
- *   // apply m; snapshotter.schedule(); then `await durable` before answering.
+ *   // per mutation, in the writer queue, in one tick: apply m (if it throws, nothing
+ *   // is journaled); const durable = journal.append(m); snapshotter.schedule();
+ *   // then `await durable` before answering.
  *   // shutdown: await snapshotter.close(); await journal.close();
  */
 export { jsonChunks, type JsonChunkOptions } from "./chunked-json.js";
