@@ -1,3 +1,4 @@
+import http from "node:http";
 import net from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -64,6 +65,45 @@ describe("otlpFromEnv", () => {
     expect(() => otlpFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_EXPORTER_OTLP_PROTOCOL: "carrier-pigeon" })).toThrow(
       /OTEL_EXPORTER_OTLP_PROTOCOL=carrier-pigeon/,
     );
+  });
+});
+
+/** A collector that records what it is sent (OTLP/HTTP JSON) and answers 200. */
+async function recordingCollector(): Promise<{ url: string; received: Map<string, string[]> }> {
+  const received = new Map<string, string[]>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const path = req.url ?? "";
+      received.set(path, [...(received.get(path) ?? []), Buffer.concat(chunks).toString("utf8")]);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, received };
+}
+
+describe("a collector that answers", () => {
+  it("receives SSP's spans and metrics over OTLP, with the service's resource", async () => {
+    const collector = await recordingCollector();
+    const telemetry = await setupTelemetry({
+      serviceVersion: "4.5.6",
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" },
+    });
+    telemetry.withSpan("snapshot.save", { "ssp.view_id": "v1" }, () => undefined);
+    telemetry.metrics.recordStaleIngest();
+    await telemetry.forceFlush();
+    await telemetry.shutdown();
+
+    const traces = (collector.received.get("/v1/traces") ?? []).join("\n");
+    const metrics = (collector.received.get("/v1/metrics") ?? []).join("\n");
+    expect(traces).toContain('"name":"snapshot.save"');
+    expect(traces).toContain('"service.name"');
+    expect(traces).toContain('"stringValue":"ssp"');
+    expect(metrics).toContain('"name":"ssp_stale_ingests_total"');
+    expect(metrics).toContain('"stringValue":"4.5.6"');
   });
 });
 
