@@ -7,8 +7,8 @@
  */
 import type { RecordId } from "./record-id.js";
 import { dispatchKey } from "./values/compare.js";
-import { getPath, pathText, type Path } from "./values/path.js";
-import type { ValueObject } from "./values/value.js";
+import { pathGetter, pathText, type Path } from "./values/path.js";
+import type { Value, ValueObject } from "./values/value.js";
 
 export interface Row {
   readonly id: RecordId;
@@ -19,21 +19,23 @@ export interface Row {
 /** Rows of one table by the dispatch key of their value at `path`. */
 class FieldIndex {
   readonly path: Path;
+  private readonly get: (v: Value) => Value;
   readonly buckets = new Map<unknown, Map<string, Row>>();
 
   constructor(path: Path) {
     this.path = path;
+    this.get = pathGetter(path);
   }
 
   add(row: Row): void {
-    const h = dispatchKey(getPath(row.body, this.path));
+    const h = dispatchKey(this.get(row.body));
     let b = this.buckets.get(h);
     if (!b) this.buckets.set(h, (b = new Map()));
     b.set(row.id.text, row);
   }
 
   remove(row: Row): void {
-    const h = dispatchKey(getPath(row.body, this.path));
+    const h = dispatchKey(this.get(row.body));
     const b = this.buckets.get(h);
     if (!b) return;
     b.delete(row.id.text);

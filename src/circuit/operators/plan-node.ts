@@ -9,7 +9,6 @@
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
 import { dispatchKey } from "../values/compare.js";
-import { getPath } from "../values/path.js";
 
 export interface Pushable {
   /** The dispatch key of the instance's equality value; undefined when the plan has none. */
@@ -61,13 +60,13 @@ export class PlanNode<I extends Pushable = Pushable> {
     for (const i of this.unkeyed) out.push(i);
     const d = this.plan.dispatch;
     if (!d || this.byKey.size === 0) return;
-    const hb = before ? dispatchKey(getPath(before.body, d.rowPath)) : undefined;
+    const hb = before ? dispatchKey(d.rowValue(before.body)) : undefined;
     if (before) {
       const set = this.byKey.get(hb);
       if (set) for (const i of set) out.push(i);
     }
     if (after) {
-      const ha = dispatchKey(getPath(after.body, d.rowPath));
+      const ha = dispatchKey(d.rowValue(after.body));
       if (before && (ha === hb || (ha !== ha && hb !== hb))) return;
       const set = this.byKey.get(ha);
       if (set) for (const i of set) out.push(i);

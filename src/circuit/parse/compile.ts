@@ -9,7 +9,7 @@ import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
 import { isWindowed, type Env, type Evaluator, type OrderKey, type QueryPlan } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
-import { getPath, pathText, type Path, type PathPart } from "../values/path.js";
+import { getPath, pathGetter, pathText, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
 import { locate } from "./locate.js";
 import { parenthesiseNegativeLiterals } from "./negative-literals.js";
@@ -246,17 +246,14 @@ function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Va
   }
   for (const out of projection.outputs) {
     if (!samePath(out.path, path) && !(out.expr.rowPath && samePath(out.expr.rowPath, path))) continue;
-    if (out.expr.rowPath) {
-      const source = out.expr.rowPath;
-      return (row) => getPath(row, source);
-    }
+    if (out.expr.rowPath) return pathGetter(out.expr.rowPath);
     if (out.expr.constant) {
       const v = out.expr.constant.value;
       return () => v;
     }
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field)`, pathText(path));
   }
-  if (projection.all) return (row) => getPath(row, path);
+  if (projection.all) return pathGetter(path);
   throw invalid(`ORDER BY ${pathText(path)}: the field is not in the selection${locate(scope.source, pathText(path))}`);
 }
 
@@ -383,7 +380,8 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
     return derived(base, [base], (row, env) => getPath(base.eval(row, env), rest));
   }
   const path = compilePath(parts, scope);
-  return { eval: (row) => getPath(row, path), readsRow: true, rowPath: path };
+  const get = pathGetter(path);
+  return { eval: (row) => get(row), readsRow: true, rowPath: path };
 }
 
 function compileOperation(x: Ast, scope: Scope): Compiled {
@@ -464,7 +462,7 @@ function findDispatch(cond: Ast, scope: Scope): QueryPlan["dispatch"] {
     if (!field?.rowPath || !key) continue;
     // A path through an array maps over it; its value is then an array, still hashable.
     const envKey = key.eval;
-    return { rowPath: field.rowPath, envKey: (env: Env) => envKey(undefined, env) };
+    return { rowPath: field.rowPath, rowValue: pathGetter(field.rowPath), envKey: (env: Env) => envKey(undefined, env) };
   }
   return undefined;
 }

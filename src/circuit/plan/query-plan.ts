@@ -33,7 +33,7 @@ export interface QueryPlan {
    * An equality conjunct `rowPath = envKey` of `where`: instances are found by
    * the hash of `envKey(env)`, rows by the hash of their value at `rowPath`.
    */
-  readonly dispatch: { readonly rowPath: Path; readonly envKey: (env: Env) => Value } | undefined;
+  readonly dispatch: { readonly rowPath: Path; readonly rowValue: (row: Value) => Value; readonly envKey: (env: Env) => Value } | undefined;
   readonly order: readonly OrderKey[];
   readonly start: number;
   /** `Infinity` when there is no LIMIT. */
