@@ -307,7 +307,7 @@ function compileExpr(e: Ast, scope: Scope): Compiled {
     if (fn && fn[0] === "not" && Array.isArray(fn[1]) && fn[1].length === 1) {
       // `NOT(x)`: the older parser reads it as a call to `not`.
       const inner = compileExpr(fn[1][0], scope);
-      return derived(inner, [inner], (row, env) => !isTruthy(inner.eval(row, env)));
+      return derived([inner], (row, env) => !isTruthy(inner.eval(row, env)));
     }
     const name = fn ? String(fn[0]) : Object.keys(e.Function ?? {})[0] ?? "function";
     throw unsupported(scope, `the function call ${name}()`, fn ? `${name}(` : "(");
@@ -320,7 +320,8 @@ function constant(value: Value): Compiled {
   return { eval: () => value, readsRow: false, constant: { value } };
 }
 
-function derived(_self: Compiled, parts: Compiled[], fn: Evaluator): Compiled {
+/** An expression over `parts`: folded to a constant when every part is one. */
+function derived(parts: Compiled[], fn: Evaluator): Compiled {
   const readsRow = parts.some((p) => p.readsRow);
   if (parts.every((p) => p.constant)) {
     const value = fn(undefined, { params: {}, parent: undefined });
@@ -338,13 +339,12 @@ function thingOf(t: Ast, scope: Scope): RecordId {
 
 function compileArray(items: Ast[], scope: Scope): Compiled {
   const parts = items.map((i) => compileExpr(i, scope));
-  return derived(parts[0]!, parts, (row, env) => parts.map((p) => p.eval(row, env)));
+  return derived(parts, (row, env) => parts.map((p) => p.eval(row, env)));
 }
 
 function compileObject(obj: { [k: string]: Ast }, scope: Scope): Compiled {
   const entries = Object.entries(obj).map(([k, v]) => [k, compileExpr(v, scope)] as const);
   return derived(
-    entries[0]?.[1] ?? constant(undefined),
     entries.map(([, c]) => c),
     (row, env) => {
       const out: { [k: string]: Value } = {};
@@ -377,7 +377,7 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
       throw unsupported(scope, "a subquery outside the select list", "(SELECT", "WHERE");
     }
     const base = compileExpr(start, scope);
-    return derived(base, [base], (row, env) => getPath(base.eval(row, env), rest));
+    return derived([base], (row, env) => getPath(base.eval(row, env), rest));
   }
   const path = compilePath(parts, scope);
   const get = pathGetter(path);
@@ -389,7 +389,7 @@ function compileOperation(x: Ast, scope: Scope): Compiled {
     const v = compileExpr(x.Unary.v, scope);
     switch (x.Unary.o) {
       case "Not":
-        return derived(v, [v], (row, env) => !isTruthy(v.eval(row, env)));
+        return derived([v], (row, env) => !isTruthy(v.eval(row, env)));
       case "Neg":
         if (v.constant && typeof v.constant.value === "number") return constant(-v.constant.value);
         throw unsupported(scope, "negating anything but a number literal", "-");
@@ -405,13 +405,13 @@ function compileOperation(x: Ast, scope: Scope): Compiled {
   const le = l.eval;
   const re = r.eval;
   if (op === "And") {
-    return derived(l, [l, r], (row, env) => {
+    return derived([l, r], (row, env) => {
       const a = le(row, env);
       return isTruthy(a) ? re(row, env) : a;
     });
   }
   if (op === "Or") {
-    return derived(l, [l, r], (row, env) => {
+    return derived([l, r], (row, env) => {
       const a = le(row, env);
       return isTruthy(a) ? a : re(row, env);
     });
@@ -420,9 +420,9 @@ function compileOperation(x: Ast, scope: Scope): Compiled {
   if (!fn) throw unsupported(scope, `the operator ${op}`, OPERATOR_TOKENS[op] ?? op);
   if (r.constant) {
     const rv = r.constant.value;
-    return derived(l, [l, r], (row, env) => fn(le(row, env), rv));
+    return derived([l, r], (row, env) => fn(le(row, env), rv));
   }
-  return derived(l, [l, r], (row, env) => fn(le(row, env), re(row, env)));
+  return derived([l, r], (row, env) => fn(le(row, env), re(row, env)));
 }
 
 const OPERATOR_TOKENS: { [op: string]: string } = {
