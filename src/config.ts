@@ -37,6 +37,12 @@ export interface Config {
   readonly log: { readonly level: LogLevel; readonly format: LogFormat };
   /** SSP_SHUTDOWN_TIMEOUT_MS: how long shutdown waits for in-flight calls. */
   readonly shutdownTimeoutMs: number;
+  /** SSP_JOURNAL: journal every acknowledged mutation (default on; off only to measure its cost). */
+  readonly journal: boolean;
+  /** SSP_START_EMPTY_ON_CORRUPT: set a corrupt snapshot/journal aside and start empty instead of refusing to start. */
+  readonly startEmptyOnCorrupt: boolean;
+  /** SSP_OUTBOX_READY_LIMIT: readiness fails while more edge writes than this wait in the outbox. */
+  readonly outboxReadyLimit: number;
   readonly watch: {
     /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
     readonly queueLimit: number;
@@ -89,6 +95,9 @@ export function loadConfig(env: Env = process.env): Config {
       format: readEnum(env, "LOG_FORMAT", ["json", "pretty"] as const, "json"),
     },
     shutdownTimeoutMs: readInt(env, "SSP_SHUTDOWN_TIMEOUT_MS", 10000, 0),
+    journal: readString(env, "SSP_JOURNAL") === undefined ? true : readFlag(env, "SSP_JOURNAL"),
+    startEmptyOnCorrupt: readFlag(env, "SSP_START_EMPTY_ON_CORRUPT"),
+    outboxReadyLimit: readInt(env, "SSP_OUTBOX_READY_LIMIT", 10000, 0),
     watch: {
       queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
       heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),

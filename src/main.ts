@@ -1,13 +1,14 @@
 /**
- * SSP's entry point: configuration, logger, core, server, signals. The only
- * place that wires the parts together.
+ * SSP's entry point: configuration, telemetry, logger, core, server, signals.
+ * The only place that wires the parts together (with src/core/create-core.ts,
+ * which composes the services behind the server's Core seam).
  */
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createCore } from "./core/create-core.js";
-import { createLogger } from "./server/logger.js";
 import { startServer } from "./server/server.js";
 import { handleShutdownSignals } from "./server/shutdown.js";
 import { sspVersion } from "./server/version.js";
+import { createLogger, setupTelemetry } from "./telemetry/index.js";
 
 async function main(): Promise<void> {
   let config: Config;
@@ -18,25 +19,41 @@ async function main(): Promise<void> {
     process.stderr.write(`ssp: ${err.message}\n`);
     process.exit(2);
   }
-  const logger = createLogger(config.log);
+  const telemetry = await setupTelemetry({ serviceVersion: sspVersion() });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
   if (config.insecureDev) {
     logger.warn("INSECURE DEV MODE (SPOOKY_INSECURE_DEV=1): every RPC is served WITHOUT authentication; never run this way in production");
   }
-  const core = await createCore(config, logger);
-  const server = await startServer(config, core, logger);
-  handleShutdownSignals({ server, core, logger });
+  const core = await createCore(config, logger, telemetry);
+  telemetry.metrics.observeGauges({
+    viewsActive: () => core.info().views,
+    watchStreamsActive: () => core.info().streams,
+    outboxPending: () => core.info().outboxPending,
+  });
+  const server = await startServer(config, core, logger, {
+    interceptors: [telemetry.rpcInterceptor()],
+    routes: new Map([["/metrics", telemetry.prometheus]]),
+  });
+  const closeAll = {
+    close: async () => {
+      await core.close();
+      await telemetry.shutdown();
+    },
+  };
+  handleShutdownSignals({ server, core: closeAll, logger });
   logger.info(
     {
       address: `${server.host}:${server.port}`,
       version: sspVersion(),
       auth: config.insecureDev ? "off (insecure dev)" : "bearer",
       surrealdb: withoutCredentials(config.surreal.url),
+      data_dir: config.dataDir,
+      journal: config.journal,
     },
     `SSP listening on ${server.url}`,
   );
 }
 
-/** `wss://user:pass@host` → `wss://host`: URLs may carry credentials, logs must not. */
 function withoutCredentials(url: string): string {
   return url.replace(/^([a-z]+:\/\/)[^/@]*@/i, "$1");
 }

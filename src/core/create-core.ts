@@ -1,22 +1,89 @@
 /**
- * Composition: builds the Core the server calls from SSP's services. This is
- * the place to wire the circuit, the edge writer, the journal/snapshotter and
- * the delta hub as they land; until then the core has no capabilities beyond
- * info and readiness, so those RPCs answer UNIMPLEMENTED honestly.
+ * Composition: builds the Core the server calls from SSP's services.
  *
- * Wiring rules for what lands here: every mutating capability (ingest,
- * registerView, unregisterView, reset) runs its ordered steps through one
- * WriterQueue (./writer-queue.ts); readiness names SurrealDB's check
- * `surrealdb`; close() saves the snapshot and closes the database.
+ * Start = load the snapshot, replay the journal after it (the state as of the
+ * last acknowledged mutation), open SurrealDB and the edge outbox, and, when a
+ * state was restored, resync the edges from it (SurrealDB may have missed writes
+ * that were acknowledged while it was away, or been changed behind SSP's back).
  */
+import path from "node:path";
 import type { Logger } from "pino";
+import { Circuit, type CircuitSnapshot } from "../circuit/index.js";
 import type { Config } from "../config.js";
-import type { Core } from "../server/core.js";
+import { openEdgeStore } from "../edges/index.js";
+import { Snapshotter, recover } from "../persistence/index.js";
+import { DeltaHub } from "../streaming/index.js";
+import type { Telemetry } from "../telemetry/index.js";
+import { replayEntry, type JournalEntry } from "./journal-entry.js";
+import { SspCore, allViews } from "./ssp-core.js";
+import { circuitViewSource } from "./view-source.js";
 
-export async function createCore(config: Config, logger: Logger): Promise<Core> {
-  logger.debug({ data_dir: config.dataDir }, "no engine wired yet: only info and readiness are available");
-  return {
-    info: () => ({ views: 0, records: 0, streams: 0, outboxPending: 0 }),
-    readiness: async () => ({ ready: true, checks: { engine: { ok: true, detail: "no engine wired yet" } } }),
-  };
+export async function createCore(config: Config, logger: Logger, telemetry: Telemetry): Promise<SspCore> {
+  const recovered = await recover<CircuitSnapshot, JournalEntry>({
+    dir: config.dataDir,
+    ifCorrupt: config.startEmptyOnCorrupt ? "start-empty" : "throw",
+    onTornTail: (problem) => logger.warn({ problem }, "dropped a torn last journal record (a crash mid-write)"),
+  });
+  if (recovered.discarded !== undefined) {
+    logger.error({ err: recovered.discarded.message }, "saved state was unusable and was set aside: starting empty (SSP_START_EMPTY_ON_CORRUPT=1)");
+  }
+  const circuit = recovered.state === undefined ? new Circuit() : Circuit.fromSnapshot(recovered.state);
+  for (const { position, entry } of recovered.entries) {
+    try {
+      replayEntry(circuit, entry);
+    } catch (err) {
+      // Only acknowledged mutations are journalled and the circuit is deterministic,
+      // so this means a bug; the rest of the journal still applies.
+      logger.error({ err, position, kind: entry.kind }, "journal entry failed to replay");
+    }
+  }
+  const journalPosition = recovered.entries.at(-1)?.position ?? recovered.snapshotPosition;
+  const restored = recovered.state !== undefined || recovered.entries.length > 0;
+  logger.info(
+    { views: circuit.stats().views, record_count: circuit.stats().records, replayed: recovered.entries.length },
+    restored ? "state restored" : "starting with an empty state",
+  );
+
+  const edges = await openEdgeStore({
+    url: config.surreal.url,
+    namespace: config.surreal.namespace,
+    database: config.surreal.database,
+    user: config.surreal.user,
+    pass: config.surreal.pass,
+    dataDir: path.join(config.dataDir, "outbox"),
+    logger: logger.child({ component: "edges" }),
+  });
+  if (restored) {
+    const resync = await edges.resyncAll(allViews(circuit));
+    logger.info(resync, "edges resynced from the restored state");
+  }
+
+  const journal = config.journal ? recovered.journal : undefined;
+  if (journal === undefined) await recovered.journal.close();
+  const hub = new DeltaHub(circuitViewSource(circuit), config.watch);
+  let core: SspCore | undefined;
+  const snapshotter = new Snapshotter<CircuitSnapshot>({
+    file: recovered.paths.snapshotFile,
+    capture: () => {
+      if (core === undefined) throw new Error("snapshot requested before the core exists");
+      return core.capture();
+    },
+    debounceMs: config.save.debounceMs,
+    maxDelayMs: config.save.maxDelayMs,
+    journal,
+    onSaved: (saved) => telemetry.metrics.recordSnapshot(saved.durationMs / 1000),
+    onError: (err) => logger.error({ err }, "snapshot save failed; retrying"),
+  });
+  core = new SspCore({
+    circuit,
+    edges,
+    hub,
+    journal,
+    snapshotter,
+    telemetry,
+    logger,
+    journalPosition,
+    outboxReadyLimit: config.outboxReadyLimit,
+  });
+  return core;
 }

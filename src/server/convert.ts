@@ -175,8 +175,9 @@ export function watchEventToProto(event: WatchEvent): MessageInitShape<typeof Wa
   }
 }
 
+/** Whole milliseconds: Duration's nanos must be an integer, and timings are measured in fractions. */
 export function msToDuration(ms: number): Duration {
-  return durationFromMs(ms);
+  return durationFromMs(Math.round(ms));
 }
 
 function durationToMs(duration: Duration, field: string): number {

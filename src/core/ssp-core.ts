@@ -1,0 +1,313 @@
+/**
+ * The Core the server calls: the circuit, the journal, the edge store, the delta
+ * hub and the snapshotter, put together.
+ *
+ * A mutation is one task of the writer queue, and every step of that task is
+ * synchronous: apply to the circuit (which validates first and throws before
+ * changing anything), publish the deltas to the hub, append to the journal and
+ * hand the edge writes to the edge store (both assign their order on the call).
+ * So the circuit, the journal, the streams and SurrealDB all see mutations in one
+ * order. The RPC then waits, outside the queue, for the journal's fsync and the
+ * edge commit (or the outbox), which is what lets both group-commit the mutations
+ * that arrive together.
+ */
+import type { Logger } from "pino";
+import {
+  CircuitError,
+  type Circuit,
+  type CircuitSnapshot,
+  type RecordChange,
+  type ViewDelta,
+  type ViewSpec,
+  type ViewState,
+} from "../circuit/index.js";
+import type { EdgeStore } from "../edges/index.js";
+import type { Journal, Snapshotter } from "../persistence/index.js";
+import type {
+  Core,
+  CoreInfo,
+  EdgeState,
+  EdgesOutcome,
+  IngestOutcome,
+  Readiness,
+  RegisterOutcome,
+  ResyncOutcome,
+  SaveOutcome,
+  WatchEvent,
+  WatchRequest,
+} from "../server/core.js";
+import type { DeltaHub, WatchMessage } from "../streaming/index.js";
+import {
+  ATTR_SSP_EDGE_OPERATIONS,
+  ATTR_SSP_VIEWS_AFFECTED,
+  ATTR_SSP_VIEW_ID,
+  EVENT_STREAM_SNAPSHOT,
+  SPAN_CIRCUIT_INGEST,
+  SPAN_EDGES_WRITE,
+  SPAN_JOURNAL_APPEND,
+  EDGE_OPERATIONS,
+  addSpanEvent,
+  type EdgeOperation,
+  type IngestOp,
+  type Telemetry,
+} from "../telemetry/index.js";
+import type { JournalEntry } from "./journal-entry.js";
+import { WriterQueue } from "./writer-queue.js";
+
+export interface CoreParts {
+  readonly circuit: Circuit;
+  readonly edges: EdgeStore;
+  readonly hub: DeltaHub;
+  /** Undefined when the journal is switched off (SSP_JOURNAL=0). */
+  readonly journal: Journal<JournalEntry> | undefined;
+  readonly snapshotter: Snapshotter<CircuitSnapshot>;
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+  /** The journal position the recovered state covers. */
+  readonly journalPosition: number;
+  /** Readiness fails while the outbox holds more than this many edge writes. */
+  readonly outboxReadyLimit: number;
+}
+
+/** What a mutation task hands back: its result and the completions to await. */
+interface Applied<T> {
+  readonly result: T;
+  readonly edgeWrite: Promise<EdgeState> | undefined;
+}
+
+type EdgeCounts = Record<EdgeOperation, number>;
+
+const NO_OPERATIONS: EdgeCounts = { create: 0, update: 0, delete: 0 };
+const EDGE_OPERATION_OF = { CREATED: "create", UPDATED: "update", DELETED: "delete" } as const;
+
+/** Edge operations by kind: one per delta (CREATED relates, UPDATED sets the version, DELETED removes). */
+function countDeltas(views: readonly ViewDelta[]): EdgeCounts {
+  const counts = { ...NO_OPERATIONS };
+  for (const view of views) for (const delta of view.deltas) counts[EDGE_OPERATION_OF[delta.event]]++;
+  return counts;
+}
+
+export class SspCore implements Core {
+  private readonly parts: CoreParts;
+  private readonly queue = new WriterQueue();
+  /** The position of the last entry handed to the journal (what a snapshot covers). */
+  private journalPosition: number;
+
+  constructor(parts: CoreParts) {
+    this.parts = parts;
+    this.journalPosition = parts.journalPosition;
+  }
+
+  /** The state and journal position, captured together (for the snapshotter). */
+  capture(): { state: CircuitSnapshot; journalPosition: number } {
+    return { state: this.parts.circuit.exportState(), journalPosition: this.journalPosition };
+  }
+
+  async ingest(changes: readonly RecordChange[]): Promise<IngestOutcome> {
+    const { circuit, edges, hub, telemetry } = this.parts;
+    const { result, edges: edgeState } = await this.mutate({ kind: "ingest", changes }, () => {
+      const started = performance.now();
+      const result = telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, (span) => {
+        const r = circuit.ingest(changes);
+        span.setAttribute(ATTR_SSP_VIEWS_AFFECTED, r.views.length);
+        return r;
+      });
+      this.recordIngest(changes, result.stale, (performance.now() - started) / 1000);
+      hub.publish(result.views);
+      const edgeWrite =
+        result.views.length === 0 ? undefined : this.writeEdges(countDeltas(result.views), () => edges.applyIngest(result.views));
+      return { result, edgeWrite };
+    });
+    return { ...result, edges: edgeState };
+  }
+
+  async registerView(spec: ViewSpec): Promise<RegisterOutcome> {
+    const { circuit, edges, hub } = this.parts;
+    const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
+      const result = circuit.registerView(spec);
+      hub.viewRegistered(spec.id, spec.clientId, result.replaced);
+      const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
+      const edgeWrite = this.writeEdges(counts, () => edges.applyRegister(spec, result.view.members, result.replaced));
+      return { result, edgeWrite };
+    });
+    return { view: result.view, replaced: result.replaced, edges: edgeState };
+  }
+
+  async unregisterView(id: string): Promise<EdgesOutcome> {
+    const { circuit, edges, hub } = this.parts;
+    const { edges: edgeState } = await this.mutate({ kind: "unregister", id }, () => {
+      const result = circuit.unregisterView(id);
+      hub.viewUnregistered(id, result.view.sequence);
+      const counts = { ...NO_OPERATIONS, delete: result.view.members.length };
+      return { result, edgeWrite: this.writeEdges(counts, () => edges.applyUnregister(id)) };
+    });
+    return { edges: edgeState };
+  }
+
+  async reset(): Promise<EdgesOutcome> {
+    const { circuit, edges, hub } = this.parts;
+    const { edges: edgeState } = await this.mutate({ kind: "reset" }, () => {
+      const removed = circuit.listViews().reduce((sum, view) => sum + view.memberCount, 0);
+      circuit.reset();
+      hub.reset();
+      return { result: undefined, edgeWrite: this.writeEdges({ ...NO_OPERATIONS, delete: removed }, () => edges.applyReset()) };
+    });
+    return { edges: edgeState };
+  }
+
+  getView(id: string): ViewState | undefined {
+    return this.parts.circuit.getView(id);
+  }
+
+  listViews(clientId?: string) {
+    return this.parts.circuit.listViews(clientId);
+  }
+
+  async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    const stream = this.parts.hub.subscribe(
+      {
+        viewIds: request.viewIds,
+        clientId: request.clientId,
+        resumeFrom: request.resumeFrom,
+        includeRecords: request.includeRecords,
+      },
+      signal,
+    );
+    for await (const message of stream) {
+      if (message.kind === "snapshot") addSpanEvent(EVENT_STREAM_SNAPSHOT, { [ATTR_SSP_VIEW_ID]: message.viewId });
+      yield this.toWatchEvent(message);
+    }
+  }
+
+  async save(): Promise<SaveOutcome> {
+    const saved = await this.parts.snapshotter.saveNow();
+    return { bytes: saved.bytes, durationMs: saved.durationMs };
+  }
+
+  /**
+   * Rebuilds SurrealDB's edges from the circuit's membership. It runs in the
+   * writer queue so the membership it reads and the edge writes already queued
+   * are in one order.
+   */
+  async resyncEdges(viewId?: string): Promise<ResyncOutcome> {
+    const { circuit, edges } = this.parts;
+    const pending = await this.queue.run(() => {
+      if (viewId !== undefined && viewId !== "") {
+        const view = circuit.getView(viewId);
+        if (view === undefined) throw new CircuitError("NOT_FOUND", `view ${JSON.stringify(viewId)} is not registered`);
+        return edges.resyncView(view);
+      }
+      return edges.resyncAll(allViews(circuit));
+    });
+    const { added, removed, updated } = await pending;
+    return { added, removed, updated };
+  }
+
+  info(): CoreInfo {
+    const stats = this.parts.circuit.stats();
+    return {
+      views: stats.views,
+      records: stats.records,
+      streams: this.parts.hub.streamCount(),
+      outboxPending: this.parts.edges.pending(),
+    };
+  }
+
+  async readiness(): Promise<Readiness> {
+    const reachable = await this.parts.edges.isReachable().catch(() => false);
+    const pending = this.parts.edges.pending();
+    const outboxOk = pending <= this.parts.outboxReadyLimit;
+    return {
+      ready: reachable && outboxOk,
+      checks: {
+        surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
+        state: { ok: true, detail: "loaded" },
+        outbox: outboxOk
+          ? { ok: true, detail: `${pending} pending` }
+          : { ok: false, detail: `${pending} edge writes pending, over the limit of ${this.parts.outboxReadyLimit}` },
+      },
+    };
+  }
+
+  /** Ends the streams, saves the state, closes the journal and the database. */
+  async close(): Promise<void> {
+    const { hub, snapshotter, journal, edges, logger } = this.parts;
+    hub.close();
+    await this.queue.idle();
+    const saved = await snapshotter.close();
+    logger.info({ bytes: saved.bytes, duration_ms: Math.round(saved.durationMs) }, "state saved");
+    await journal?.close();
+    await edges.close();
+  }
+
+  /**
+   * Runs one mutation in the writer queue: `apply` changes the circuit and starts
+   * the edge write; the entry goes to the journal only once `apply` succeeded, so
+   * a rejected mutation leaves no trace. Resolves when the entry is durable and
+   * the edge writes are committed (or in the outbox).
+   */
+  private async mutate<T>(entry: JournalEntry, apply: () => Applied<T>): Promise<{ result: T; edges: EdgeState }> {
+    const { journal, snapshotter, telemetry } = this.parts;
+    const { applied, durable } = await this.queue.run(() => {
+      const applied = apply();
+      let durable: Promise<unknown> | undefined;
+      if (journal !== undefined) {
+        this.journalPosition++;
+        durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
+      }
+      snapshotter.schedule();
+      return { applied, durable };
+    });
+    const [edges] = await Promise.all([applied.edgeWrite ?? Promise.resolve<EdgeState>("none"), durable]);
+    return { result: applied.result, edges };
+  }
+
+  /** Starts an edge write (synchronously, so its order is the call order) under an `edges.write` span. */
+  private writeEdges(counts: EdgeCounts, write: () => Promise<"committed" | "pending">): Promise<EdgeState> {
+    const { telemetry } = this.parts;
+    return telemetry.withSpan(SPAN_EDGES_WRITE, undefined, async (span) => {
+      const status = await write();
+      span.setAttribute(ATTR_SSP_EDGE_OPERATIONS, counts.create + counts.update + counts.delete);
+      for (const operation of EDGE_OPERATIONS) {
+        if (counts[operation] > 0) telemetry.metrics.recordEdgeOperations(operation, counts[operation]);
+      }
+      return status;
+    });
+  }
+
+  private recordIngest(changes: readonly RecordChange[], stale: number, seconds: number): void {
+    const { metrics } = this.parts.telemetry;
+    const each = seconds / Math.max(1, changes.length);
+    for (const change of changes) {
+      const table = change.table ?? change.id.slice(0, Math.max(0, change.id.indexOf(":")));
+      metrics.recordIngest(table, change.op.toLowerCase() as IngestOp, each);
+    }
+    for (let i = 0; i < stale; i++) metrics.recordStaleIngest();
+  }
+
+  private toWatchEvent(message: WatchMessage): WatchEvent {
+    if (message.kind !== "delta") return message;
+    const records = new Map<string, NonNullable<(typeof message.deltas)[number]["record"]>>();
+    for (const delta of message.deltas) if (delta.record !== undefined) records.set(delta.id.text, delta.record);
+    return {
+      kind: "delta",
+      delta: {
+        viewId: message.viewId,
+        clientId: this.parts.circuit.getView(message.viewId)?.spec.clientId ?? "",
+        sequence: message.sequence,
+        deltas: message.deltas.map(({ id, event, version }) => ({ id, event, version })),
+      },
+      records: records.size === 0 ? undefined : records,
+    };
+  }
+}
+
+/** Every view with its membership, for a full resync. */
+export function allViews(circuit: Circuit): ViewState[] {
+  const views: ViewState[] = [];
+  for (const summary of circuit.listViews()) {
+    const view = circuit.getView(summary.spec.id);
+    if (view !== undefined) views.push(view);
+  }
+  return views;
+}
