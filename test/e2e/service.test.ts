@@ -4,7 +4,7 @@
  */
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Operation, DeltaEvent, type StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
+import { DeltaEvent, Operation, type Delta, type StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { sspClient, transport } from "../support/clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -107,11 +107,10 @@ describe("the service end to end", () => {
     const first = await iterator.next();
     expect(first.value?.kind.case).toBe("snapshot");
     await client.ingest({ change: create("user:7", { name: "grace" }) });
-    const second = await iterator.next();
-    expect(second.value?.kind.case).toBe("delta");
-    if (second.value?.kind.case === "delta") {
-      expect(second.value.kind.value.deltas.map((d) => d.id)).toEqual(["user:7"]);
-    }
+    const { value: second } = await iterator.next();
+    expect(second?.kind.case).toBe("delta");
+    const delta = second?.kind.case === "delta" ? second.kind.value : undefined;
+    expect(delta?.deltas.map((d: Delta) => d.id)).toEqual(["user:7"]);
     abort.abort();
   });
 
