@@ -34,6 +34,8 @@ export interface EdgeStoreOptions {
   readonly onMetric?: ((metric: EdgeMetric) => void) | undefined;
   readonly transactionTimeoutMs?: number | undefined;
   readonly retry?: RetryPolicy | undefined;
+  /** A connect attempt that has not finished after this long is abandoned and retried (default 5 s). */
+  readonly connectTimeoutMs?: number | undefined;
 }
 
 /** A view and its membership, as the circuit holds it (a ViewState fits). */
@@ -60,6 +62,7 @@ export async function openEdgeStore(options: EdgeStoreOptions): Promise<EdgeStor
     user: options.user,
     pass: options.pass,
     logger,
+    connectTimeoutMs: options.connectTimeoutMs,
     onConnected: async (db) => {
       const { from, to } = await migrate(db, migrations);
       if (from !== to) logger.info({ from, to }, "SurrealDB edge schema migrated");
