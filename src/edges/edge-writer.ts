@@ -81,6 +81,7 @@ export class EdgeWriter {
     this.#retry = options.retry ?? { initialMs: 100, maxMs: 5_000 };
     this.#maxOps = options.maxBatchOps ?? 1_000;
     this.#maxWeight = options.maxBatchWeight ?? 20_000;
+    this.#onMetric({ kind: "outboxPending", pending: this.#outbox.size });
     // A restart with a non-empty outbox starts draining it at once.
     if (this.#outbox.size > 0) this.#kick();
   }

@@ -6,7 +6,7 @@
  *
  * Consecutive ingests and replacements are folded into one segment where the last
  * write of each edge wins (the transaction is atomic, so only the net effect is
- * observable), which turns N concurrent single-record ingests into one INSERT.
+ * observable), which turns N concurrent single-record ingests into one statement.
  * Unregister and reset delete by predicate, so they close the segment before them.
  */
 import type { RecordId as SdkRecordId } from "surrealdb";

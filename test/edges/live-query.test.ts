@@ -15,14 +15,13 @@ describe("a client's LIVE SELECT on its edges", () => {
     const [queryId] = (await t.connection.surreal.query("LIVE SELECT * FROM _spooky_list_ref WHERE clientId = $c", { c: "alice" }).collect()) as [Uuid];
     const live = await t.connection.surreal.liveOf(queryId);
     const seen: string[] = [];
-    let notify = (): void => {};
     live.subscribe((m: LiveMessage) => {
       if (m.action !== "KILLED") seen.push(`${m.action} ${String(m.value["out"])} v${String(m.value["version"])}`);
-      notify();
     });
+    /** Notifications arrive after the write commits: poll until `n` came (or 10 s passed). */
     const waitFor = async (n: number): Promise<void> => {
       const deadline = Date.now() + 10_000;
-      while (seen.length < n && Date.now() < deadline) await new Promise<void>((resolve) => (notify = resolve as () => void) && setTimeout(resolve, 50));
+      while (seen.length < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     };
 
     await t.store.applyRegister(spec("mine", { clientId: "alice" }), [member(rid("thread", 1))]);
