@@ -69,6 +69,8 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
   const preset = PRESETS[o.preset];
   const log = o.log ?? (() => {});
   const startedAt = new Date();
+  // Taken first: the commit and work-tree state of the code that runs, not of what changed meanwhile.
+  const machine = machineInfo();
   const results: WorkloadResult[] = [];
   for (const entry of workloads(preset, o.seed)) {
     if (o.only && !o.only.some((prefix) => entry.name.startsWith(prefix))) continue;
@@ -85,7 +87,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
     preset: o.preset,
     startedAt: startedAt.toISOString(),
     durationS: round((Date.now() - startedAt.getTime()) / 1000),
-    machine: machineInfo(),
+    machine,
     seed: o.seed,
     parameters,
     workloads: results,

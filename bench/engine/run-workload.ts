@@ -123,6 +123,12 @@ export async function runWorkload(w: Workload, s: RunSettings): Promise<Workload
     }
   }
   const recordsHeap = points.at(-1)?.heapBytes ?? Number.NaN;
+  // Per record: the slope between the first and last checkpoints, so garbage left in the baseline
+  // heap by whatever ran before cannot skew it (the absolute points are kept for the chart).
+  const first = points[0];
+  const last = points.at(-1);
+  const slope = first && last && last.records > first.records ? (last.heapBytes - first.heapBytes) / (last.records - first.records) : Number.NaN;
+  const jsonSlope = first && last && last.records > first.records ? (last.jsonBytes - first.jsonBytes) / (last.records - first.records) : Number.NaN;
 
   // ---- registration ----
   const t0 = now();
@@ -278,9 +284,9 @@ export async function runWorkload(w: Workload, s: RunSettings): Promise<Workload
     memory: {
       measured,
       points,
-      bytesPerRecord: round(recordsHeap / records),
+      bytesPerRecord: round(slope),
       jsonBytesPerRecord: round(json / records),
-      ratioToJson: round(recordsHeap / json),
+      ratioToJson: round(slope / jsonSlope),
       viewsHeapBytes: viewsHeap,
       membershipEntries,
       bytesPerMembershipEntry: round(viewsHeap / Math.max(1, membershipEntries)),
