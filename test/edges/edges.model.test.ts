@@ -1,8 +1,9 @@
 /**
  * Random sequences of registrations, ingests, unregistrations and resets, fired
  * partly concurrently (so group commit merges them), against a model of what each
- * view's membership is. After each sequence SurrealDB must hold exactly the
- * model: same (view, record, version, clientId), no duplicates, nothing extra.
+ * view's membership is, with stretches of failing transactions mixed in. After
+ * each sequence (and the outbox drained) SurrealDB must hold exactly the model:
+ * same (view, record, version, clientId), no duplicates, nothing extra.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +28,9 @@ type Command =
   | { kind: "register"; view: string; client: string; members: [number, number][]; withDelta: boolean }
   | { kind: "ingest"; changes: { view: string; record: number; roll: number }[] }
   | { kind: "unregister"; view: string }
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /** The next `n` round trips fail, as if the connection dropped. */
+  | { kind: "fault"; n: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   {
@@ -49,6 +52,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("unregister" as const), view: fc.constantFrom(...VIEWS) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "reset" as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("fault" as const), n: fc.integer({ min: 1, max: 3 }) }) },
 );
 
 interface ModelView {
@@ -65,9 +69,11 @@ describe("edges equal the membership model", () => {
     await t.cleanup();
   });
 
-  it("after random sequences, concurrent or not", async () => {
+  it("after random sequences, concurrent or not, with faults", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(command, fc.boolean()), { maxLength: 25 }), async (steps) => {
+        t.db.failNext = 0;
+        await t.store.drained();
         await t.store.applyReset();
         const model = new Map<string, ModelView>();
         const inFlight: Promise<string>[] = [];
@@ -78,7 +84,9 @@ describe("edges equal the membership model", () => {
           if (wait) await write;
         }
         const statuses = await Promise.all(inFlight);
-        expect(statuses.every((s) => s === "committed")).toBe(true);
+        if (!steps.some(([cmd]) => cmd.kind === "fault")) expect(statuses.every((s) => s === "committed")).toBe(true);
+        await t.store.drained();
+        expect(t.store.pending()).toBe(0);
 
         const expectedEdges = [...model].flatMap(([viewId, v]) =>
           [...v.members].map(([r, version]) => ({ viewId, record: recordText(RECORDS[r]!), version, clientId: v.client })),
@@ -88,7 +96,7 @@ describe("edges equal the membership model", () => {
           [...model].map(([viewId, v]) => [viewId, v.client]).sort(byJson),
         );
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 });
@@ -141,5 +149,8 @@ function apply(t: TestStore, model: Map<string, ModelView>, cmd: Command): Promi
     case "reset":
       model.clear();
       return t.store.applyReset();
+    case "fault":
+      t.db.failNext = cmd.n;
+      return undefined;
   }
 }
