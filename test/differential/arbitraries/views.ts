@@ -177,6 +177,15 @@ function correlationArb(parentTable: string): fc.Arbitrary<{ table: string; cond
       })),
       weight: 4,
     },
+    // A join on plain values: rows sharing the parent's `n` or `s` (or `tags`, whole arrays).
+    {
+      arbitrary: fc.tuple(tableArb, fc.constantFrom("n", "s", "tags"), fc.boolean(), first).map(([table, name, swap, first]) => ({
+        table,
+        condition: swap ? eq(parent(name), field(name)) : eq(field(name), parent(name)),
+        first,
+      })),
+      weight: 1,
+    },
     // Through an array of links, either way round.
     {
       arbitrary: fc.tuple(tableArb, fc.constantFrom(0, 1, 2), first).map(([table, form, first]) => ({
