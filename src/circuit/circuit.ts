@@ -9,7 +9,7 @@
  * affected view yields one net ViewDelta.
  */
 import { CircuitError } from "./errors.js";
-import { evaluatePlan } from "./evaluate.js";
+import { evaluatePlan, type EvalRow } from "./evaluate.js";
 import { Membership, type MembershipHost } from "./membership.js";
 import { PlanNode } from "./operators/plan-node.js";
 import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
@@ -17,7 +17,7 @@ import { bindParams } from "./params.js";
 import { compileQuery } from "./parse/compile.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import { RecordId, parseRecordId } from "./record-id.js";
-import { RecordStore, type Row } from "./store.js";
+import { RecordStore, VERSION, toRow, type Row } from "./store.js";
 import { SNAPSHOT_FORMAT_VERSION, type CircuitSnapshot } from "./snapshot.js";
 import type {
   Delta,
@@ -49,7 +49,7 @@ interface View {
 interface ValidChange {
   readonly op: Operation;
   readonly id: RecordId;
-  readonly body: ValueObject | undefined;
+  readonly body: (ValueObject & { id: RecordId }) | undefined;
   readonly version: number | undefined;
 }
 
@@ -71,7 +71,7 @@ export class Circuit {
   };
 
   private readonly membershipHost: MembershipHost = {
-    versionOf: (id) => this.store.get(id)?.version ?? 0,
+    versionOf: (id) => this.store.get(id)?.[VERSION] ?? 0,
     markDirty: (m) => void this.dirty.push(m),
   };
 
@@ -94,7 +94,7 @@ export class Circuit {
   private apply(c: ValidChange): boolean {
     const key = c.id.text;
     const old = this.store.get(c.id);
-    const held = old?.version ?? this.store.tombstones.get(key);
+    const held = old?.[VERSION] ?? this.store.tombstones.get(key);
     if (c.version !== undefined && held !== undefined && c.version <= held) return false;
     if (c.op === "DELETE") {
       if (!old) return true;
@@ -103,8 +103,8 @@ export class Circuit {
       return true;
     }
     const body = c.body!;
-    if (old && sameContent(old.body, body)) return true;
-    const row: Row = { id: c.id, body, version: c.version ?? (held ?? 0) + 1 };
+    if (old && sameContent(old, body)) return true;
+    const row = toRow(body, c.version ?? (held ?? 0) + 1);
     this.store.put(row);
     this.dispatch(old, row);
     return true;
@@ -151,7 +151,7 @@ export class Circuit {
 
     let replaced: ViewDelta | undefined;
     if (previous) {
-      const deltas = membershipDiff(previous.membership, membership, (id) => this.store.get(id)?.version ?? 0);
+      const deltas = membershipDiff(previous.membership, membership, (id) => this.store.get(id)?.[VERSION] ?? 0);
       this.dropView(previous);
       if (deltas.length > 0) {
         view.sequence++;
@@ -232,7 +232,7 @@ export class Circuit {
   recomputeView(id: string): RecordId[] {
     const view = this.views.get(id);
     if (!view) throw new CircuitError("NOT_FOUND", `no view ${JSON.stringify(id)}`);
-    return evaluatePlan(view.plan, { params: view.params, parent: undefined }, (t) => this.store.table(t).values());
+    return evaluatePlan(view.plan, { params: view.params, parent: undefined }, (t) => this.store.table(t).values() as Iterable<EvalRow>);
   }
 
   // ---------- snapshots ----------
@@ -240,7 +240,7 @@ export class Circuit {
   exportState(): CircuitSnapshot {
     return {
       formatVersion: SNAPSHOT_FORMAT_VERSION,
-      records: [...this.store.all()].map((r) => ({ id: r.id.text, body: storedRecord(r).body, version: r.version })),
+      records: [...this.store.all()].map((r) => ({ id: r.id.text, body: storedRecord(r).body, version: r[VERSION] })),
       tombstones: [...this.store.tombstones],
       views: [...this.views.values()].map((v) => ({ spec: v.spec, sequence: v.sequence })),
       staleIngests: this.staleIngests,
@@ -258,7 +258,7 @@ export class Circuit {
     for (const r of snapshot.records) {
       const id = parseRecordId(r.id);
       const body = fromWire(r.body, c.links);
-      c.store.put({ id, body: { ...(isObject(body) ? body : {}), id }, version: r.version });
+      c.store.put(toRow({ ...(isObject(body) ? body : {}), id }, r.version));
     }
     for (const [id, v] of snapshot.tombstones) c.store.tombstones.set(parseRecordId(id).text, v);
     for (const { spec, sequence } of snapshot.views) {
@@ -275,7 +275,7 @@ export class Circuit {
     return {
       spec: view.spec,
       sequence: view.sequence,
-      members: view.membership.sortedIds().map((id) => ({ id, version: this.store.get(id)?.version ?? 0 })),
+      members: view.membership.sortedIds().map((id) => ({ id, version: this.store.get(id)?.[VERSION] ?? 0 })),
     };
   }
 
@@ -308,7 +308,7 @@ function membershipDiff(before: Membership, after: Membership, versionOf: (id: R
 }
 
 function storedRecord(row: Row): StoredRecord {
-  return { id: row.id, body: toWire(row.body) as { [k: string]: WireValue }, version: row.version };
+  return { id: row.id, body: toWire(row) as { [k: string]: WireValue }, version: row[VERSION] };
 }
 
 const OPS = new Set(["CREATE", "UPDATE", "DELETE"]);
@@ -331,7 +331,7 @@ function validateChange(c: RecordChange, index: number, links: RecordIdInterner)
   if (c.version !== undefined && c.version !== null && !(Number.isSafeInteger(c.version) && c.version >= 0)) {
     throw bad(`version must be a non-negative integer, got ${JSON.stringify(c.version)}`);
   }
-  let body: ValueObject | undefined;
+  let body: (ValueObject & { id: RecordId }) | undefined;
   if (op !== "DELETE") {
     const w = c.body;
     if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw bad(`${op} needs an object body`);

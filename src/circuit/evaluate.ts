@@ -14,9 +14,9 @@ import { compareRecordIds } from "./values/compare.js";
 import { fromWire } from "./values/wire.js";
 import { isObject, isTruthy, type ValueObject } from "./values/value.js";
 
-export interface EvalRow {
+/** A record as evaluation reads it: its body, whose `id` is its RecordId (a stored Row is one). */
+export interface EvalRow extends ValueObject {
   readonly id: RecordId;
-  readonly body: ValueObject;
 }
 
 /** Rows of a table, in any order. */
@@ -36,7 +36,7 @@ export function evaluateView(spec: ViewSpec, records: Iterable<RecordInput>): Re
   for (const r of records) {
     const id = typeof r.id === "string" ? parseRecordId(r.id) : r.id;
     const body = fromWire(r.body);
-    const row: EvalRow = { id, body: { ...(isObject(body) ? body : {}), id } };
+    const row: EvalRow = { ...(isObject(body) ? body : {}), id };
     let t = tables.get(id.table);
     if (!t) tables.set(id.table, (t = []));
     t.push(row);
@@ -53,17 +53,17 @@ export function evaluatePlan(plan: QueryPlan, env: Env, source: TableSource): Re
 function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<string, RecordId>): void {
   let rows: EvalRow[] = [];
   for (const row of source(plan.table)) {
-    if (!plan.where || isTruthy(plan.where(row.body, env))) rows.push(row);
+    if (!plan.where || isTruthy(plan.where(row, env))) rows.push(row);
   }
   if (isWindowed(plan)) {
     const cmp = sortComparator(plan.order);
-    const keyed = rows.map((row) => ({ key: { values: plan.order.map((o) => o.get(row.body)), id: row.id }, row }));
+    const keyed = rows.map((row) => ({ key: { values: plan.order.map((o) => o.get(row)), id: row.id }, row }));
     keyed.sort((a, b) => cmp(a.key, b.key));
     const end = plan.limit === Infinity ? keyed.length : plan.start + plan.limit;
     rows = keyed.slice(plan.start, end).map((k) => k.row);
   }
   for (const row of rows) {
     members.set(row.id.text, row.id);
-    for (const sub of plan.subqueries) collect(sub, { params: env.params, parent: row.body }, source, members);
+    for (const sub of plan.subqueries) collect(sub, { params: env.params, parent: row }, source, members);
   }
 }

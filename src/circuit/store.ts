@@ -10,10 +10,22 @@ import { dispatchKey } from "./values/compare.js";
 import { pathGetter, pathText, type Path } from "./values/path.js";
 import type { Value, ValueObject } from "./values/value.js";
 
-export interface Row {
+/** The key under which a row carries its version: a symbol, so field paths, wire conversion and content comparison never see it. */
+export const VERSION: unique symbol = Symbol("version");
+
+/**
+ * A stored record is its body itself (no wrapper object: one object per
+ * record), with `id` set to its RecordId and its version on the VERSION key.
+ */
+export interface Row extends ValueObject {
   readonly id: RecordId;
-  readonly body: ValueObject;
-  readonly version: number;
+  readonly [VERSION]: number;
+}
+
+/** Makes a fresh body (whose `id` is already its RecordId) a row of the given version. */
+export function toRow(body: ValueObject & { id: RecordId }, version: number): Row {
+  (body as { [VERSION]?: number })[VERSION] = version;
+  return body as Row;
 }
 
 /** Rows of one table by the dispatch key of their value at `path`. */
@@ -28,14 +40,14 @@ class FieldIndex {
   }
 
   add(row: Row): void {
-    const h = dispatchKey(this.get(row.body));
+    const h = dispatchKey(this.get(row));
     let b = this.buckets.get(h);
     if (!b) this.buckets.set(h, (b = new Map()));
     b.set(row.id.text, row);
   }
 
   remove(row: Row): void {
-    const h = dispatchKey(this.get(row.body));
+    const h = dispatchKey(this.get(row));
     const b = this.buckets.get(h);
     if (!b) return;
     b.delete(row.id.text);
@@ -93,7 +105,7 @@ export class RecordStore {
     if (!t?.delete(key)) return;
     this.unindex(row);
     this.count--;
-    this.tombstones.set(key, row.version);
+    this.tombstones.set(key, row[VERSION]);
     if (t.size === 0) this.tables.delete(row.id.table);
   }
 

@@ -20,7 +20,7 @@ export class Filter {
   }
 
   matches(row: Row): boolean {
-    return this.where === undefined || isTruthy(this.where(row.body, this.env));
+    return this.where === undefined || isTruthy(this.where(row, this.env));
   }
 
   push(before: Row | undefined, after: Row | undefined): void {

@@ -60,13 +60,13 @@ export class PlanNode<I extends Pushable = Pushable> {
     for (const i of this.unkeyed) out.push(i);
     const d = this.plan.dispatch;
     if (!d || this.byKey.size === 0) return;
-    const hb = before ? dispatchKey(d.rowValue(before.body)) : undefined;
+    const hb = before ? dispatchKey(d.rowValue(before)) : undefined;
     if (before) {
       const set = this.byKey.get(hb);
       if (set) for (const i of set) out.push(i);
     }
     if (after) {
-      const ha = dispatchKey(d.rowValue(after.body));
+      const ha = dispatchKey(d.rowValue(after));
       if (before && (ha === hb || (ha !== ha && hb !== hb))) return;
       const set = this.byKey.get(ha);
       if (set) for (const i of set) out.push(i);

@@ -11,7 +11,7 @@
 import { isWindowed, type Env } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
-import type { RecordStore, Row } from "../store.js";
+import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
 import { getPath } from "../values/path.js";
 import { Filter } from "./filter.js";
@@ -93,7 +93,7 @@ export class QueryInstance implements Pushable, RowSink {
     this.view.add(row.id);
     const subs = this.plan.subqueries;
     if (subs.length === 0) return;
-    const env: Env = { params: this.env.params, parent: row.body };
+    const env: Env = { params: this.env.params, parent: row };
     (this.children ??= new Map()).set(row.id.text, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
   }
 
@@ -105,13 +105,13 @@ export class QueryInstance implements Pushable, RowSink {
       this.children!.delete(key);
       for (const k of kids) k.destroy();
     }
-    this.view.remove(row.id, row.version);
+    this.view.remove(row.id, row[VERSION]);
   }
 
   change(before: Row, after: Row): void {
     const key = after.id.text;
     this.output?.set(key, after);
-    if (before.version !== after.version) this.view.touch(after.id, before.version);
+    if (before[VERSION] !== after[VERSION]) this.view.touch(after.id, before[VERSION]);
     const kids = this.children?.get(key);
     if (!kids) return;
     // A child depends on its parent row only through the `$parent` paths its plan reads.
@@ -119,8 +119,8 @@ export class QueryInstance implements Pushable, RowSink {
     for (let i = 0; i < kids.length; i++) {
       const kid = kids[i]!;
       const paths = kid.plan.parentPaths;
-      if (paths.every((p) => sameContent(getPath(before.body, p), getPath(after.body, p)))) continue;
-      env ??= { params: this.env.params, parent: after.body };
+      if (paths.every((p) => sameContent(getPath(before, p), getPath(after, p)))) continue;
+      env ??= { params: this.env.params, parent: after };
       const fresh = new QueryInstance(kid.plan, env, this.view, this.host);
       kid.destroy();
       kids[i] = fresh;

@@ -92,7 +92,7 @@ export class TopK implements RowSink {
   }
 
   private keyOf(row: Row): Entry {
-    const values = this.order.map((o) => o.get(row.body));
+    const values = this.order.map((o) => o.get(row));
     return { values, id: row.id, row };
   }
 

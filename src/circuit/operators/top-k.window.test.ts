@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RecordId } from "../record-id.js";
-import type { Row } from "../store.js";
+import { toRow, type Row } from "../store.js";
 import type { RowSink } from "./operator.js";
 import { TopK } from "./top-k.js";
 
 function row(key: number, score: number | undefined, version = 1): Row {
   const id = new RecordId("t", key);
-  return { id, body: { id, score }, version };
+  return toRow(score === undefined ? { id } : { id, score }, version);
 }
 
 /** Records the sink's contents, checking the RowSink invariants as it goes. */
@@ -29,8 +29,8 @@ class SetSink implements RowSink {
 
 function expectedWindow(all: Map<number, Row>, start: number, limit: number, descending: boolean): string[] {
   const rows = [...all.values()].sort((a, b) => {
-    const x = a.body.score as number | undefined;
-    const y = b.body.score as number | undefined;
+    const x = a.score as number | undefined;
+    const y = b.score as number | undefined;
     if (x !== y) {
       const c = x === undefined ? -1 : y === undefined ? 1 : x < y ? -1 : 1;
       return descending ? -c : c;

@@ -32,8 +32,12 @@ export function isLink(w: { readonly [key: string]: WireValue }): boolean {
 }
 
 /** A record body: the wire object's fields, with `id` set to the record's own id (SurrealDB ignores a body's `id`). */
-export function bodyFromWire(w: { readonly [key: string]: WireValue }, id: RecordId, interner?: RecordIdInterner): ValueObject {
-  const out: ValueObject = { id };
+export function bodyFromWire(
+  w: { readonly [key: string]: WireValue },
+  id: RecordId,
+  interner?: RecordIdInterner,
+): ValueObject & { id: RecordId } {
+  const out: ValueObject & { id: RecordId } = { id };
   for (const k in w) if (k !== "id" && Object.hasOwn(w, k)) setField(out, k, fromWire(w[k]!, interner));
   return out;
 }
