@@ -63,7 +63,7 @@ export interface CoreParts {
   readonly snapshotter: Snapshotter<CircuitSnapshot>;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
-  /** The journal position the recovered state covers. */
+  /** The journal position the recovered state covers (what a snapshot covers while the journal is off). */
   readonly journalPosition: number;
   /** Readiness fails while the outbox holds more than this many edge writes. */
   readonly outboxReadyLimit: number;
@@ -90,17 +90,19 @@ function countDeltas(views: readonly ViewDelta[]): EdgeCounts {
 export class SspCore implements Core {
   private readonly parts: CoreParts;
   private readonly queue = new WriterQueue();
-  /** The position of the last entry handed to the journal (what a snapshot covers). */
-  private journalPosition: number;
 
   constructor(parts: CoreParts) {
     this.parts = parts;
-    this.journalPosition = parts.journalPosition;
   }
 
-  /** The state and journal position, captured together (for the snapshotter). */
+  /**
+   * The state and the journal position it covers, captured together (for the
+   * snapshotter): the journal assigns a position when an entry is appended, in
+   * the same synchronous step that applied it to the circuit.
+   */
   capture(): { state: CircuitSnapshot; journalPosition: number } {
-    return { state: this.parts.circuit.exportState(), journalPosition: this.journalPosition };
+    const { circuit, journal, journalPosition } = this.parts;
+    return { state: circuit.exportState(), journalPosition: journal?.lastAppendedPosition ?? journalPosition };
   }
 
   async ingest(changes: readonly RecordChange[]): Promise<IngestOutcome> {
@@ -251,10 +253,7 @@ export class SspCore implements Core {
     const { applied, durable } = await this.queue.run(() => {
       const applied = apply();
       let durable: Promise<unknown> | undefined;
-      if (journal !== undefined) {
-        this.journalPosition++;
-        durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
-      }
+      if (journal !== undefined) durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
       snapshotter.schedule();
       return { applied, durable };
     });

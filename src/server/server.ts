@@ -3,8 +3,10 @@
  * grpc.health.v1.Health plus plain HTTP routes, on one port, for every protocol
  * (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2).
  *
- * Interceptors, outermost first: request id → access log → auth →
- * [extra interceptors, e.g. telemetry] → error mapping.
+ * Interceptors, outermost first: request id → [extra interceptors, e.g.
+ * telemetry] → access log → auth → error mapping. Telemetry sits outside the
+ * access log and auth so that rejected calls get a span and a duration too, and
+ * the access log line carries the span's trace id.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -28,7 +30,7 @@ import { sspVersion } from "./version.js";
 export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs">;
 
 export interface ServerOptions {
-  /** Placed between auth and error mapping (telemetry's span interceptor goes here). */
+  /** Placed right after the request id, around everything else (telemetry's span interceptor goes here). */
   readonly interceptors?: readonly Interceptor[];
   /** Extra plain routes by exact path, e.g. `/metrics`. */
   readonly routes?: ReadonlyMap<string, RouteHandler>;
@@ -72,9 +74,9 @@ export async function startServer(
     shutdownSignal: shutdown.signal,
     interceptors: [
       requestIdInterceptor(),
+      ...(options.interceptors ?? []),
       accessLogInterceptor(logger),
       authInterceptor(config.authSecret, [Health.typeName]),
-      ...(options.interceptors ?? []),
       errorMappingInterceptor(logger),
     ],
     routes(router) {
