@@ -23,6 +23,10 @@ test: install check-gen typecheck lint
 	@status=0; vitest run --reporter=default --reporter=json --outputFile.json=$(REPORT) || status=$$?; \
 	node test/support/summary.mjs $(REPORT) || status=1; exit $$status
 
+## fuzz: the differential suite (circuit vs embedded SurrealDB) at scale: SSP_FUZZ_RUNS=20000 SSP_FUZZ_SEED=42 make fuzz
+fuzz: install
+	SSP_FUZZ_RUNS=$${SSP_FUZZ_RUNS:-5000} vitest run test/differential
+
 install: $(STAMP)
 $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
