@@ -45,6 +45,7 @@ import {
   SPAN_CIRCUIT_INGEST,
   SPAN_EDGES_WRITE,
   SPAN_JOURNAL_APPEND,
+  SPAN_SNAPSHOT_SAVE,
   EDGE_OPERATIONS,
   addSpanEvent,
   type EdgeOperation,
@@ -182,7 +183,7 @@ export class SspCore implements Core {
   }
 
   async save(): Promise<SaveOutcome> {
-    const saved = await this.parts.snapshotter.saveNow();
+    const saved = await this.parts.telemetry.withSpan(SPAN_SNAPSHOT_SAVE, undefined, () => this.parts.snapshotter.saveNow());
     return { bytes: saved.bytes, durationMs: saved.durationMs };
   }
 
