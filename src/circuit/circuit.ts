@@ -92,9 +92,8 @@ export class Circuit {
 
   /** Applies one validated change; false when it is stale. */
   private apply(c: ValidChange): boolean {
-    const key = c.id.text;
     const old = this.store.get(c.id);
-    const held = old?.[VERSION] ?? this.store.tombstones.get(key);
+    const held = old?.[VERSION] ?? this.store.tombstone(c.id);
     if (c.version !== undefined && held !== undefined && c.version <= held) return false;
     if (c.op === "DELETE") {
       if (!old) return true;
@@ -241,7 +240,7 @@ export class Circuit {
     return {
       formatVersion: SNAPSHOT_FORMAT_VERSION,
       records: [...this.store.all()].map((r) => ({ id: r.id.text, body: storedRecord(r).body, version: r[VERSION] })),
-      tombstones: [...this.store.tombstones],
+      tombstones: [...this.store.allTombstones()].map(([id, v]) => [id.text, v] as const),
       views: [...this.views.values()].map((v) => ({ spec: v.spec, sequence: v.sequence })),
       staleIngests: this.staleIngests,
     };
@@ -260,7 +259,7 @@ export class Circuit {
       const body = fromWire(r.body, c.links);
       c.store.put(toRow({ ...(isObject(body) ? body : {}), id }, r.version));
     }
-    for (const [id, v] of snapshot.tombstones) c.store.tombstones.set(parseRecordId(id).text, v);
+    for (const [id, v] of snapshot.tombstones) c.store.setTombstone(parseRecordId(id), v);
     for (const { spec, sequence } of snapshot.views) {
       c.registerView(spec);
       c.views.get(spec.id)!.sequence = sequence;

@@ -15,13 +15,16 @@ const INTEGER = /^-?[0-9]+$/;
 export class RecordId {
   readonly table: string;
   readonly key: RecordKey;
-  /** Canonical text, computed once: ids are compared and hashed constantly. */
-  readonly text: string;
+  #text: string | undefined;
 
   constructor(table: string, key: RecordKey) {
     this.table = table;
     this.key = key;
-    this.text = `${escapeIdent(table)}:${escapeKey(key)}`;
+  }
+
+  /** Canonical text, computed on first use and kept (most stored records never need it). */
+  get text(): string {
+    return (this.#text ??= `${escapeIdent(this.table)}:${escapeKey(this.key)}`);
   }
 
   toString(): string {

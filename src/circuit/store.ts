@@ -5,7 +5,7 @@
  * Invariant: a row's `body.id` is its RecordId (SurrealDB ignores a body's own
  * `id`), and rows are immutable: a change replaces the row object.
  */
-import type { RecordId } from "./record-id.js";
+import { RecordId, type RecordKey } from "./record-id.js";
 import { dispatchKey } from "./values/compare.js";
 import { pathGetter, pathText, type Path } from "./values/path.js";
 import type { Value, ValueObject } from "./values/value.js";
@@ -32,7 +32,7 @@ export function toRow(body: ValueObject & { id: RecordId }, version: number): Ro
 class FieldIndex {
   readonly path: Path;
   private readonly get: (v: Value) => Value;
-  readonly buckets = new Map<unknown, Map<string, Row>>();
+  readonly buckets = new Map<unknown, Map<RecordKey, Row>>();
 
   constructor(path: Path) {
     this.path = path;
@@ -43,69 +43,88 @@ class FieldIndex {
     const h = dispatchKey(this.get(row));
     let b = this.buckets.get(h);
     if (!b) this.buckets.set(h, (b = new Map()));
-    b.set(row.id.text, row);
+    b.set(row.id.key, row);
   }
 
   remove(row: Row): void {
     const h = dispatchKey(this.get(row));
     const b = this.buckets.get(h);
     if (!b) return;
-    b.delete(row.id.text);
+    b.delete(row.id.key);
     if (b.size === 0) this.buckets.delete(h);
   }
 }
 
-const EMPTY: ReadonlyMap<string, Row> = new Map();
+const EMPTY: ReadonlyMap<RecordKey, Row> = new Map();
 
 export class RecordStore {
-  /** Rows by table, then by id text: one map entry per record. */
-  private readonly tables = new Map<string, Map<string, Row>>();
+  /**
+   * Rows by table, then by key (`1` and `"1"` are distinct Map keys, as
+   * `t:1` and `t:⟨1⟩` are distinct records): one map entry per record, and no
+   * id text computed for records no view holds.
+   */
+  private readonly tables = new Map<string, Map<RecordKey, Row>>();
   private count = 0;
   private readonly indices = new Map<string, Map<string, FieldIndex>>();
-  /** Last version of deleted records: a re-creation continues from it, and redelivered old changes stay stale. */
-  readonly tombstones = new Map<string, number>();
+  /** Last version of deleted records, by table then key: a re-creation continues from it, and redelivered old changes stay stale. */
+  private readonly tombstones = new Map<string, Map<RecordKey, number>>();
 
   get size(): number {
     return this.count;
   }
 
   get(id: RecordId): Row | undefined {
-    return this.tables.get(id.table)?.get(id.text);
+    return this.tables.get(id.table)?.get(id.key);
   }
 
   *all(): IterableIterator<Row> {
     for (const t of this.tables.values()) yield* t.values();
   }
 
-  table(table: string): ReadonlyMap<string, Row> {
+  /** The version a deleted record had, if it was deleted. */
+  tombstone(id: RecordId): number | undefined {
+    return this.tombstones.get(id.table)?.get(id.key);
+  }
+
+  setTombstone(id: RecordId, version: number): void {
+    let t = this.tombstones.get(id.table);
+    if (!t) this.tombstones.set(id.table, (t = new Map()));
+    t.set(id.key, version);
+  }
+
+  *allTombstones(): IterableIterator<[RecordId, number]> {
+    for (const [table, t] of this.tombstones) for (const [key, v] of t) yield [new RecordId(table, key), v];
+  }
+
+  table(table: string): ReadonlyMap<RecordKey, Row> {
     return this.tables.get(table) ?? EMPTY;
   }
 
   /** Rows of `table` whose value at `path` has dispatch key `key` (a superset of the `=` matches); builds the index on first use. */
-  lookup(table: string, path: Path, hash: unknown): ReadonlyMap<string, Row> {
+  lookup(table: string, path: Path, hash: unknown): ReadonlyMap<RecordKey, Row> {
     return this.index(table, path).buckets.get(hash) ?? EMPTY;
   }
 
   put(row: Row): void {
-    const key = row.id.text;
+    const key = row.id.key;
     let t = this.tables.get(row.id.table);
     if (!t) this.tables.set(row.id.table, (t = new Map()));
     const old = t.get(key);
     if (old) this.unindex(old);
     else this.count++;
     t.set(key, row);
-    if (this.tombstones.size > 0) this.tombstones.delete(key);
+    if (this.tombstones.size > 0) this.tombstones.get(row.id.table)?.delete(key);
     const idx = this.indices.get(row.id.table);
     if (idx) for (const i of idx.values()) i.add(row);
   }
 
   delete(row: Row): void {
-    const key = row.id.text;
+    const key = row.id.key;
     const t = this.tables.get(row.id.table);
     if (!t?.delete(key)) return;
     this.unindex(row);
     this.count--;
-    this.tombstones.set(key, row[VERSION]);
+    this.setTombstone(row.id, row[VERSION]);
     if (t.size === 0) this.tables.delete(row.id.table);
   }
 
