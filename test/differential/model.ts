@@ -7,6 +7,10 @@
  * change of content; an identical re-send changes nothing. A deleted record's
  * version is remembered, so re-creating it continues the count (as the circuit
  * does: versions never go backwards, which keeps subscribers' caches sound).
+ *
+ * Explicit versions (DESIGN.md): a change whose version is at or below the one
+ * held — the record's, or after a delete the last one seen, the DELETE's own
+ * included — is stale and ignored. Otherwise the record takes that version.
  */
 import type { DeltaEvent } from "../../src/circuit/types.js";
 import { type Body, type Change, recordIdText } from "./arbitraries/records.js";
@@ -31,21 +35,24 @@ export class RecordModel {
   private readonly held = new Map<string, HeldRecord & { readonly canonical: string }>();
   private readonly tombstones = new Map<string, number>();
 
-  apply(change: Change): void {
+  /** Applies `change`; false when it is stale (and changes nothing). */
+  apply(change: Change): boolean {
     const text = recordIdText(change.record);
     const old = this.held.get(text);
+    const last = old?.version ?? this.tombstones.get(text);
+    if (change.version !== undefined && last !== undefined && change.version <= last) return false;
     if (change.op === "DELETE") {
-      if (old) {
-        this.held.delete(text);
-        this.tombstones.set(text, old.version);
-      }
-      return;
+      if (old) this.held.delete(text);
+      const seen = change.version ?? old?.version;
+      if (seen !== undefined) this.tombstones.set(text, seen);
+      return true;
     }
     const body = change.body ?? {};
     const canonical = JSON.stringify(toWire(body));
-    if (old && old.canonical === canonical) return;
-    const version = (old?.version ?? this.tombstones.get(text) ?? 0) + 1;
+    if (old && old.canonical === canonical) return true;
+    const version = change.version ?? (last ?? 0) + 1;
     this.held.set(text, { text, body, canonical, version });
+    return true;
   }
 
   get(text: string): HeldRecord | undefined {

@@ -41,6 +41,8 @@ export interface Change {
   readonly body?: Body;
   /** How the op is spelled on the wire (the wire is case-insensitive). */
   readonly spelling: string;
+  /** An explicit version: a change at or below the version held is stale. */
+  readonly version?: number;
 }
 
 /** Paths a view may walk: each ends in plain data, never below a record link. */
@@ -137,6 +139,12 @@ export function recordIdText(r: RecordRef): string {
 /** The change as the circuit receives it. */
 export function toRecordChange(c: Change): RecordChange {
   const id = recordIdText(c.record);
-  if (c.body === undefined) return { op: c.spelling, id };
-  return { op: c.spelling, id, body: toWire(c.body) };
+  const version = c.version === undefined ? {} : { version: c.version };
+  if (c.body === undefined) return { op: c.spelling, id, ...version };
+  return { op: c.spelling, id, body: toWire(c.body), ...version };
 }
+
+/** Changes that carry small explicit versions half the time, so some are stale. */
+export const versionedChangeArb: fc.Arbitrary<Change> = fc
+  .tuple(changeArb, fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }))
+  .map(([c, version]) => (version === undefined ? c : { ...c, version }));

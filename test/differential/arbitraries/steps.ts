@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import type { ViewDescription } from "../query/description.js";
-import { type Change, type ChangeOp, type RecordRef, bodyArb, changeArb, narrowBodyArb, recordRefArb } from "./records.js";
+import { type Change, type ChangeOp, type RecordRef, bodyArb, changeArb, narrowBodyArb, recordRefArb, versionedChangeArb } from "./records.js";
 import { keyArb, tableArb } from "./values.js";
 import { type ViewOptions, mixedViewArb, paramsArb } from "./views.js";
 
@@ -35,6 +35,8 @@ export type Defect = "unknown op" | "table mismatch" | "body not an object" | "b
 
 export interface SequenceOptions extends ViewOptions {
   readonly maxSteps?: number;
+  /** Give half the changes explicit versions (stale ones included). Default false (see OTHER FINDINGS O1). */
+  readonly explicitVersions?: boolean;
 }
 
 /** Several changes to one record in one batch: the deltas must report the net effect. */
@@ -47,9 +49,10 @@ const bulkArb: fc.Arbitrary<Change[]> = fc
   .tuple(tableArb, fc.uniqueArray(fc.tuple(keyArb, narrowBodyArb), { minLength: 3, maxLength: 8, selector: ([k]) => `${typeof k}:${k}` }))
   .map(([table, rows]) => rows.map(([key, body]): Change => ({ op: "CREATE", record: { table, key }, body, spelling: "CREATE" })));
 
-export function stepArb(options: ViewOptions = {}): fc.Arbitrary<Step> {
+export function stepArb(options: SequenceOptions = {}): fc.Arbitrary<Step> {
+  const change = options.explicitVersions ? versionedChangeArb : changeArb;
   return fc.oneof(
-    { arbitrary: fc.array(changeArb, { minLength: 1, maxLength: 3 }).map((changes): Step => ({ kind: "ingest", changes })), weight: 10 },
+    { arbitrary: fc.array(change, { minLength: 1, maxLength: 3 }).map((changes): Step => ({ kind: "ingest", changes })), weight: 10 },
     { arbitrary: churnArb.map((changes): Step => ({ kind: "ingest", changes })), weight: 1 },
     { arbitrary: bulkArb.map((changes): Step => ({ kind: "ingest", changes })), weight: 1 },
     {
