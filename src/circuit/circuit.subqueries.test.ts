@@ -143,6 +143,18 @@ describe("subqueries: three levels and dependency deletion", () => {
   });
 });
 
+describe("subqueries: [n] picks the n-th row of the window", () => {
+  it("keeps only the second-latest comment for (…)[1], and follows it as comments come and go", () => {
+    const c = new Circuit();
+    c.ingest([create("thread:1"), comment("comment:1", "thread:1", 1), comment("comment:2", "thread:1", 2), comment("comment:3", "thread:1", 3)]);
+    c.registerView(view("v", "SELECT *, (SELECT * FROM comment WHERE thread = $parent.id ORDER BY created_at DESC)[1] AS second FROM thread"));
+    expect(members(c, "v")).toEqual(["comment:2", "thread:1"]);
+    expect(eventsFor(c.ingest([comment("comment:4", "thread:1", 4)]), "v")).toEqual(["DELETED comment:2 v1", "CREATED comment:3 v1"]);
+    expect(eventsFor(c.ingest([remove("comment:4"), remove("comment:3")]), "v")).toEqual(["CREATED comment:1 v1", "DELETED comment:3 v1"]);
+    expect(eventsFor(c.ingest([remove("comment:1")]), "v")).toEqual(["DELETED comment:1 v1"]);
+  });
+});
+
 function byId(a: string, b: string): number {
   const [, x] = a.split(" ");
   const [, y] = b.split(" ");

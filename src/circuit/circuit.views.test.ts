@@ -82,6 +82,23 @@ describe("views: registration", () => {
     expect(members(c, "v")).toEqual(["t:2", "t:10", "t:⟨1⟩", "t:a", "t:b"]);
   });
 
+  it("recomputes a registered view from scratch to the membership it maintains", () => {
+    const c = new Circuit();
+    c.registerView(view("v", "SELECT * FROM user WHERE age > 18 ORDER BY age DESC LIMIT 3"));
+    c.ingest(Array.from({ length: 20 }, (_, i) => create(`user:${i}`, { age: i * 3 })));
+    c.ingest([remove("user:19"), update("user:2", { age: 99 })]);
+    expect(c.recomputeView("v").map((id) => id.text)).toEqual(members(c, "v"));
+    expect(members(c, "v")).toEqual(["user:2", "user:17", "user:18"]);
+  });
+
+  it("finds records by id text or RecordId, and nothing for text that is not an id", () => {
+    const c = new Circuit();
+    c.ingest([create("user:⟨a b⟩", { n: 1 })]);
+    expect(c.getRecord("user:⟨a b⟩")?.version).toBe(1);
+    expect(c.getRecord(c.getRecord("user:`a b`")!.id)?.body.n).toBe(1);
+    expect(c.getRecord("not an id")).toBeUndefined();
+  });
+
   it("forgets everything on reset", () => {
     const c = new Circuit();
     c.ingest([create("t:1")]);
