@@ -58,5 +58,13 @@ bench: install
 bench-quick: install
 	node --expose-gc bench/engine.ts --preset quick
 
+## bench-e2e: the service benchmark (≤ 10 min): real server + surrealkv over gRPC, vs the same edge transactions straight to SurrealDB
+bench-e2e: install
+	node bench/service.ts
+
+## soak: bounded load and soak (SOAK_SECONDS, default 600): memory, loop delay, errors, resumes, edges = membership at the end
+soak: install
+	node bench/soak.ts
+
 clean:
 	rm -rf dist .tmp
