@@ -103,6 +103,8 @@ export class Circuit {
     }
     const body = c.body!;
     if (old && sameContent(old, body)) return true;
+    // A living record keeps one RecordId object across updates: memberships key on it.
+    if (old) body.id = old.id;
     const row = toRow(body, c.version ?? (held ?? 0) + 1);
     this.store.put(row);
     this.dispatch(old, row);
@@ -301,8 +303,8 @@ export class Circuit {
 
 function membershipDiff(before: Membership, after: Membership, versionOf: (id: RecordId) => number): Delta[] {
   const out: Delta[] = [];
-  for (const id of after.sortedIds()) if (!before.has(id.text)) out.push({ id, event: "CREATED", version: versionOf(id) });
-  for (const id of before.sortedIds()) if (!after.has(id.text)) out.push({ id, event: "DELETED", version: versionOf(id) });
+  for (const id of after.sortedIds()) if (!before.has(id)) out.push({ id, event: "CREATED", version: versionOf(id) });
+  for (const id of before.sortedIds()) if (!after.has(id)) out.push({ id, event: "DELETED", version: versionOf(id) });
   return out.sort((a, b) => compareRecordIds(a.id, b.id));
 }
 

@@ -14,7 +14,8 @@ import { compareRecordIds } from "./values/compare.js";
 export interface Held {
   readonly member: boolean;
   readonly version: number;
-  readonly id: RecordId;
+  /** The record's latest RecordId object (a record deleted and re-created in one batch gets a new one). */
+  id: RecordId;
 }
 
 export interface MembershipHost {
@@ -24,10 +25,13 @@ export interface MembershipHost {
 }
 
 export class Membership {
-  /** Members, by id text. */
-  private readonly ids = new Map<string, RecordId>();
+  /**
+   * Members, by RecordId object: the store keeps one object per living record
+   * (across updates), so identity is cheap and needs no id text.
+   */
+  private readonly ids = new Set<RecordId>();
   /** Reference counts above one (count − 1); absent means one. */
-  private readonly extra = new Map<string, number>();
+  private readonly extra = new Map<RecordId, number>();
   private touched: Map<string, Held> | undefined;
   /** Off while a view is being built or dropped: those report their own delta. */
   logging = false;
@@ -41,8 +45,8 @@ export class Membership {
     return this.ids.size;
   }
 
-  has(idText: string): boolean {
-    return this.ids.has(idText);
+  has(id: RecordId): boolean {
+    return this.ids.has(id);
   }
 
   /**
@@ -58,32 +62,32 @@ export class Membership {
       this.host.markDirty(this);
     }
     const key = id.text;
-    if (!this.touched.has(key)) this.touched.set(key, { member: this.ids.has(key), version, id });
+    const held = this.touched.get(key);
+    if (held) held.id = id;
+    else this.touched.set(key, { member: this.ids.has(id), version, id });
   }
 
   add(id: RecordId): void {
-    const key = id.text;
-    if (this.ids.has(key)) {
-      this.extra.set(key, (this.extra.get(key) ?? 0) + 1);
+    if (this.ids.has(id)) {
+      this.extra.set(id, (this.extra.get(id) ?? 0) + 1);
       return;
     }
     this.touch(id, 0);
-    this.ids.set(key, id);
+    this.ids.add(id);
   }
 
   /** `version`: the version of the row as the path that reached it last saw it. */
   remove(id: RecordId, version: number): void {
-    const key = id.text;
-    const more = this.extra.get(key);
+    const more = this.extra.get(id);
     if (more !== undefined) {
-      if (more > 1) this.extra.set(key, more - 1);
-      else this.extra.delete(key);
+      if (more > 1) this.extra.set(id, more - 1);
+      else this.extra.delete(id);
       this.touch(id, version);
       return;
     }
-    if (!this.ids.has(key)) throw new Error(`membership underflow for ${key}`);
+    if (!this.ids.has(id)) throw new Error(`membership underflow for ${id.text}`);
     this.touch(id, version);
-    this.ids.delete(key);
+    this.ids.delete(id);
   }
 
   /** Drops every member at once (a view's root being torn down). */
@@ -98,9 +102,9 @@ export class Membership {
     this.touched = undefined;
     if (!touched) return [];
     const out: Delta[] = [];
-    for (const [key, before] of touched) {
-      const id = this.ids.get(key);
-      if (id) {
+    for (const before of touched.values()) {
+      const id = before.id;
+      if (this.ids.has(id)) {
         const version = this.host.versionOf(id);
         if (!before.member) out.push({ id, event: "CREATED", version });
         else if (before.version !== version) out.push({ id, event: "UPDATED", version });
@@ -113,7 +117,7 @@ export class Membership {
 
   /** Members ordered by record id. */
   sortedIds(): RecordId[] {
-    return [...this.ids.values()].sort(compareRecordIds);
+    return [...this.ids].sort(compareRecordIds);
   }
 }
 
