@@ -71,9 +71,9 @@ export function memoryVersusRecords(r: EngineBenchResult): Spec {
   const w = r.workloads.find((x) => x.name.startsWith("W1")) ?? r.workloads[0];
   const mb = (b: number) => Math.round((b / 2 ** 20) * 100) / 100;
   const values = (w?.memory.points ?? []).flatMap((p) => [
-    { records: p.records, series: "SSP heap (records + indices)", mb: mb(p.heapBytes) },
+    { records: p.records, series: "SSP heap", mb: mb(p.heapBytes) },
     { records: p.records, series: "records' JSON", mb: mb(p.jsonBytes) },
-    { records: p.records, series: "target: 2.5× JSON", mb: mb(p.jsonBytes * 2.5) },
+    { records: p.records, series: "2.5× JSON (target)", mb: mb(p.jsonBytes * 2.5) },
   ]);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -87,6 +87,7 @@ export function memoryVersusRecords(r: EngineBenchResult): Spec {
       y: { field: "mb", type: "quantitative", title: "MiB" },
       color: { field: "series", type: "nominal" },
       strokeDash: { condition: { test: "indexof(datum.series, 'target') >= 0", value: [4, 4] }, value: [1, 0] },
+      tooltip: { field: "mb", type: "quantitative" },
     },
   };
 }

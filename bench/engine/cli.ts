@@ -2,11 +2,14 @@
  * `node --expose-gc bench/engine.ts [--preset full|quick|toy] [--seed N] [--only W1,W2]`:
  * runs the engine benchmark, prints the table, writes bench/results/ JSON and
  * redraws the charts (docs/ for the full run, bench/results/charts-<preset>/ otherwise).
+ * `node bench/engine.ts --charts-from bench/results/latest-engine.json` only prints
+ * that run's table and redraws docs/ from it.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { writeCharts } from "./charts.js";
-import { runEngineBench } from "./engine-bench.js";
+import { runEngineBench, type EngineBenchResult } from "./engine-bench.js";
 import { PRESETS, type PresetName } from "./presets.js";
 import { formatReport, writeResults } from "./report.js";
 
@@ -17,8 +20,17 @@ const { values } = parseArgs({
     preset: { type: "string", default: "full" },
     seed: { type: "string", default: "20251125" },
     only: { type: "string" },
+    "charts-from": { type: "string" },
   },
 });
+
+if (values["charts-from"] !== undefined) {
+  const saved = JSON.parse(readFileSync(values["charts-from"], "utf8")) as EngineBenchResult;
+  console.log(formatReport(saved));
+  const files = await writeCharts(saved, path.join(ROOT, "docs"));
+  console.log(`\nwrote ${files.map((f) => path.relative(ROOT, f)).join(", ")}`);
+  process.exit(0);
+}
 
 const presetName = values.preset as PresetName;
 if (!(presetName in PRESETS)) throw new Error(`unknown preset ${JSON.stringify(values.preset)} (full, quick, toy)`);
