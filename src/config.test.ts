@@ -33,6 +33,9 @@ describe("loadConfig", () => {
       },
       log: { level: "info", format: "json" },
       shutdownTimeoutMs: 10000,
+      journal: true,
+      startEmptyOnCorrupt: false,
+      outboxReadyLimit: 10000,
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
     });
   });
@@ -62,6 +65,9 @@ describe("loadConfig", () => {
       SSP_WATCH_QUEUE_LIMIT: "5",
       SSP_WATCH_HEARTBEAT_MS: "100",
       SSP_REPLAY_LOG_SIZE: "0",
+      SSP_JOURNAL: "0",
+      SSP_START_EMPTY_ON_CORRUPT: "1",
+      SSP_OUTBOX_READY_LIMIT: "7",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -72,6 +78,9 @@ describe("loadConfig", () => {
       surreal: { url: "wss://db.example:8000/rpc", embedded: false, user: "root", pass: "pw", namespace: "ns", database: "db" },
       log: { level: "debug", format: "pretty" },
       shutdownTimeoutMs: 500,
+      journal: false,
+      startEmptyOnCorrupt: true,
+      outboxReadyLimit: 7,
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
     });
   });
@@ -102,6 +111,9 @@ describe("loadConfig", () => {
     ["SSP_WATCH_QUEUE_LIMIT", "0"],
     ["SSP_WATCH_HEARTBEAT_MS", "1.5"],
     ["SSP_REPLAY_LOG_SIZE", "x"],
+    ["SSP_JOURNAL", "yes"],
+    ["SSP_START_EMPTY_ON_CORRUPT", "2"],
+    ["SSP_OUTBOX_READY_LIMIT", "-3"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {
