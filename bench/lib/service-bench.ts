@@ -337,7 +337,11 @@ const results = {
     ingestBatch: cpuOverhead(batch.rate.serverCpuUsPerRecord, baseline.ingestBatch.cpuUsPerRecord),
   },
   trivialRpc: trivial,
-  journal: journalOff && { offPerS: journalOff.perS, onPerS: ingest.rate.perS, onOverOff: Math.round((ingest.rate.perS / journalOff.perS) * 1000) / 1000, off: journalOff },
+  journal: journalOff && { offPerS: journalOff.perS, onPerS: ingest.rate.perS, onOverOff: Math.round((ingest.rate.perS / journalOff.perS) * 1000) / 1000,
+    /** Off's server CPU per ingest over on's: the throughput ratio a CPU-bound server would see, less blurred by the shared machine. */
+    cpuOnOverOff: Math.round((journalOff.serverCpuUsPerCall / ingest.rate.serverCpuUsPerCall) * 1000) / 1000,
+    off: journalOff,
+  },
   server: { rssBytes: rss, finalInfo: { views: info.views, records: Number(info.records), outboxPending: Number(info.outboxPending) }, exit },
 };
 const targets: TargetCheck[] = [
@@ -347,10 +351,11 @@ const targets: TargetCheck[] = [
   { target: "SSP overhead over SurrealDB (IngestBatch)", goal: "≤ 25%", value: results.overheadPercent.ingestBatch, unit: "%", met: results.overheadPercent.ingestBatch <= 25 },
   { target: "same, in CPU per record (Ingest)", goal: "≤ 25%", value: results.cpuOverheadPercent.ingest, unit: "%", met: results.cpuOverheadPercent.ingest <= 25 },
   { target: "same, in CPU per record (IngestBatch)", goal: "≤ 25%", value: results.cpuOverheadPercent.ingestBatch, unit: "%", met: results.cpuOverheadPercent.ingestBatch <= 25 },
-  { target: `WatchDeltas delivery p99, ${P.streams} streams`, goal: "≤ 50 ms", value: streams.deliveryMs.p99, unit: "ms", met: streams.deliveryMs.p99 <= 50 },
+  { target: `WatchDeltas delivery p99 after the ack, ${P.streams} streams`, goal: "≤ 50 ms", value: streams.deliveryMs.p99, unit: "ms", met: streams.deliveryMs.p99 <= 50 },
 ];
 if (results.journal) {
-  targets.push({ target: "journal on / off (Ingest)", goal: "≥ 70%", value: results.journal.onOverOff * 100, unit: "%", met: results.journal.onOverOff >= 0.7 });
+  targets.push({ target: "journal on / off (Ingest RPC/s; runs in sequence)", goal: "≥ 70%", value: results.journal.onOverOff * 100, unit: "%", met: results.journal.onOverOff >= 0.7 });
+  targets.push({ target: "journal on / off (server CPU per ingest)", goal: "≥ 70%", value: results.journal.cpuOnOverOff * 100, unit: "%", met: results.journal.cpuOnOverOff >= 0.7 });
 }
 const errors = ingest.rate.errors + batch.rate.errors + registration.register.errors + registration.unregister.errors + streams.ingests.errors + streams.streamErrors;
 
