@@ -66,5 +66,9 @@ bench-e2e: install
 soak: install
 	node bench/soak.ts
 
+## crash: the kill -9 suites with many rounds (SSP_CRASH_ROUNDS=200 by default; SSP_CRASH_SEED replays a run's workloads)
+crash: install
+	SSP_CRASH_ROUNDS=$${SSP_CRASH_ROUNDS:-200} vitest run test/crash test/persistence/crash.test.ts
+
 clean:
 	rm -rf dist .tmp
