@@ -63,6 +63,13 @@ export class Circuit {
   /** Record links in bodies share one RecordId per target. */
   private readonly links: RecordIdInterner = new Map();
   private staleIngests = 0;
+  /**
+   * The least sequence number this circuit has never issued, to any view, since
+   * it was created (kept across reset and snapshots). A new view starts here, so
+   * a view id that is unregistered and registered again never repeats a
+   * sequence of its earlier incarnation and old resume cursors cannot match it.
+   */
+  private nextSequence = 0;
 
   private readonly instanceHost: InstanceHost = {
     store: this.store,
@@ -128,7 +135,7 @@ export class Circuit {
       const deltas = m.takeDeltas();
       const view = this.viewOf.get(m);
       if (deltas.length === 0 || !view) continue;
-      view.sequence++;
+      this.advance(view);
       out.push({ viewId: view.spec.id, clientId: view.spec.clientId, sequence: view.sequence, deltas });
     }
     return out.sort((a, b) => (a.viewId < b.viewId ? -1 : a.viewId > b.viewId ? 1 : 0));
@@ -148,14 +155,17 @@ export class Circuit {
     const previous = this.views.get(spec.id);
     const membership = new Membership(this.membershipHost);
     const root = new QueryInstance(plan, { params, parent: undefined }, membership, this.instanceHost, true);
-    const view: View = { spec: frozen, plan, params, membership, root, sequence: previous?.sequence ?? 0 };
+    // A live view continues its own sequence; a new one starts past every number ever issued.
+    const sequence = previous ? previous.sequence : this.nextSequence;
+    const view: View = { spec: frozen, plan, params, membership, root, sequence };
+    this.nextSequence = Math.max(this.nextSequence, sequence + 1);
 
     let replaced: ViewDelta | undefined;
     if (previous) {
       const deltas = membershipDiff(previous.membership, membership, (id) => this.store.get(id)?.[VERSION] ?? 0);
       this.dropView(previous);
       if (deltas.length > 0) {
-        view.sequence++;
+        this.advance(view);
         replaced = { viewId: spec.id, clientId: spec.clientId, sequence: view.sequence, deltas };
       }
     }
@@ -198,6 +208,7 @@ export class Circuit {
     this.links.clear();
     this.dirty = [];
     this.staleIngests = 0;
+    // nextSequence survives: views registered after a reset must not reuse old cursors.
   }
 
   getView(id: string): ViewState | undefined {
@@ -245,6 +256,7 @@ export class Circuit {
       tombstones: [...this.store.allTombstones()].map(([id, v]) => [id.text, v] as const),
       views: [...this.views.values()].map((v) => ({ spec: v.spec, sequence: v.sequence })),
       staleIngests: this.staleIngests,
+      nextSequence: this.nextSequence,
     };
   }
 
@@ -254,6 +266,10 @@ export class Circuit {
         "INVALID_ARGUMENT",
         `unknown circuit snapshot format version ${JSON.stringify(snapshot?.formatVersion)} (expected ${SNAPSHOT_FORMAT_VERSION})`,
       );
+    }
+    const next = snapshot.nextSequence;
+    if (next !== undefined && next !== null && !(Number.isSafeInteger(next) && next >= 0)) {
+      throw new CircuitError("INVALID_ARGUMENT", `snapshot nextSequence must be a non-negative integer, got ${JSON.stringify(next)}`);
     }
     const c = new Circuit();
     for (const r of snapshot.records) {
@@ -267,10 +283,19 @@ export class Circuit {
       c.views.get(spec.id)!.sequence = sequence;
     }
     c.staleIngests = snapshot.staleIngests;
+    // Snapshots written before nextSequence existed: the best bound left is past every live view.
+    let start = next ?? 0;
+    for (const { sequence } of snapshot.views) start = Math.max(start, sequence + 1);
+    c.nextSequence = start;
     return c;
   }
 
   // ---------- internals ----------
+
+  private advance(view: View): void {
+    view.sequence++;
+    if (view.sequence >= this.nextSequence) this.nextSequence = view.sequence + 1;
+  }
 
   private stateOf(view: View): ViewState {
     return {

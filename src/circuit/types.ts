@@ -48,7 +48,13 @@ export interface Delta {
 export interface ViewDelta {
   readonly viewId: string;
   readonly clientId: string;
-  /** Gap-free per view: each non-empty ViewDelta advances it by exactly one. */
+  /**
+   * Gap-free per view: each non-empty ViewDelta advances it by exactly one.
+   * Never repeated for a view id across incarnations: a view registered anew
+   * (after unregister or reset) starts past every sequence the circuit ever
+   * issued, so a resume cursor of an earlier view with the same id never
+   * matches it. See RegisterResult.
+   */
   readonly sequence: number;
   /** At most one entry per record id. Never empty. */
   readonly deltas: readonly Delta[];
@@ -92,6 +98,12 @@ export interface ViewSummary {
 }
 
 export interface RegisterResult {
+  /**
+   * The view after registration. Its `sequence` continues the live view's
+   * when the id replaced one; for a new view it is the least number the
+   * circuit has never issued to any view (0 on a fresh circuit), kept across
+   * unregister, reset and snapshots.
+   */
   readonly view: ViewState;
   /** When the id replaced an existing view: the difference, if any. */
   readonly replaced?: ViewDelta | undefined;

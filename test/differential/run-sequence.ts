@@ -48,6 +48,12 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
   const views = new Map<string, ModelView>();
   const stats: SequenceStats = { steps: 0, checks: 0, qlWasmGaps: 0 };
   const log: string[] = [];
+  /** The least sequence never issued: a new view starts here (ids never reuse old cursors). */
+  let nextSequence = 0;
+  const advance = (view: ModelView) => {
+    view.sequence++;
+    nextSequence = Math.max(nextSequence, view.sequence + 1);
+  };
 
   const fail = (what: string, view?: ModelView & { id: string }): never => {
     const lines = [what, "", "steps so far:", ...log.map((l, i) => `  ${i}. ${l}`), "", "records held:", ...records.dump().map((r) => `  ${r}`)];
@@ -87,7 +93,7 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
       checkDelta(reported.get(id), expected, view.sequence + 1, id, view);
       reported.delete(id);
       view.members = after;
-      if (expected.length > 0) view.sequence++;
+      if (expected.length > 0) advance(view);
     }
     for (const id of reported.keys()) fail(`ingest reported deltas for ${id}, which is not registered`);
   };
@@ -160,11 +166,12 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
           }
           return fail(`registerView refused a supported view: ${String(err)}\n  ${surql}\n  params ${JSON.stringify(spec.params)}`);
         }
-        const view: ModelView = { description, surql, members: new Map(), sequence: previous?.sequence ?? 0 };
+        const view: ModelView = { description, surql, members: new Map(), sequence: previous?.sequence ?? nextSequence };
+        nextSequence = Math.max(nextSequence, view.sequence + 1);
         view.members = withVersions(await oracle.membership(view.description));
         if (previous) {
           const expected = diffMembers(previous.members, view.members);
-          if (expected.length > 0) view.sequence++;
+          if (expected.length > 0) advance(view);
           checkDelta(result.replaced, expected, view.sequence, step.viewId, view);
           if (expected.length === 0 && result.replaced) fail(`re-registering ${step.viewId} changed nothing but reported a delta`, { ...view, id: step.viewId });
         } else if (result.replaced) fail(`registering new view ${step.viewId} reported a replacement`, { ...view, id: step.viewId });
