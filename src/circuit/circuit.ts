@@ -103,8 +103,15 @@ export class Circuit {
     const held = old?.[VERSION] ?? this.store.tombstone(c.id);
     if (c.version !== undefined && held !== undefined && c.version <= held) return false;
     if (c.op === "DELETE") {
-      if (!old) return true;
-      this.store.delete(old);
+      // The tombstone keeps the DELETE's own explicit version (it is above the held one,
+      // or the change would be stale), so a late write at or below it stays stale; a
+      // versioned DELETE of an unknown id leaves one too. Unversioned deletes of unknown
+      // ids keep nothing, so tombstones stay bounded by what was really deleted.
+      if (!old) {
+        if (c.version !== undefined) this.store.setTombstone(c.id, c.version);
+        return true;
+      }
+      this.store.delete(old, c.version ?? old[VERSION]);
       this.dispatch(old, undefined);
       return true;
     }

@@ -118,13 +118,14 @@ export class RecordStore {
     if (idx) for (const i of idx.values()) i.add(row);
   }
 
-  delete(row: Row): void {
+  /** Removes `row`, leaving a tombstone at `version` (its own version unless a DELETE carried a higher one). */
+  delete(row: Row, version: number = row[VERSION]): void {
     const key = row.id.key;
     const t = this.tables.get(row.id.table);
     if (!t?.delete(key)) return;
     this.unindex(row);
     this.count--;
-    this.setTombstone(row.id, row[VERSION]);
+    this.setTombstone(row.id, version);
     if (t.size === 0) this.tables.delete(row.id.table);
   }
 
