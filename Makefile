@@ -60,11 +60,11 @@ bench-quick: install
 
 ## bench-e2e: the service benchmark (≤ 10 min): real server + surrealkv over gRPC, vs the same edge transactions straight to SurrealDB
 bench-e2e: install
-	node bench/service.ts
+	node --disable-warning=ExperimentalWarning bench/service.ts
 
 ## soak: bounded load and soak (SOAK_SECONDS, default 600): memory, loop delay, errors, resumes, edges = membership at the end
 soak: install
-	node bench/soak.ts
+	node --disable-warning=ExperimentalWarning bench/soak.ts
 
 ## crash: the kill -9 suites with many rounds (SSP_CRASH_ROUNDS=200 by default; SSP_CRASH_SEED replays a run's workloads)
 crash: install
