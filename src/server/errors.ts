@@ -28,13 +28,27 @@ export function toConnectError(err: unknown, scope: ErrorScope): ConnectError {
   return new ConnectError(`internal error (request id ${scope.requestId})`, Code.Internal);
 }
 
+/**
+ * Trailer carrying a stream's resume cursors as JSON (`{"view-id": sequence}`)
+ * when it ends on overflow. The message says the same for people, but clients
+ * decode grpc-message differently (grpc-js leaves `=` and `,` percent-encoded),
+ * so programs should read this. Non-ASCII characters are JSON-escaped.
+ */
+export const RESUME_FROM_TRAILER = "ssp-resume-from";
+
 function codedError(err: unknown): ConnectError | undefined {
   if (typeof err !== "object" || err === null) return undefined;
-  const { code, message } = err as { code?: unknown; message?: unknown };
+  const { code, message, lastSequences } = err as { code?: unknown; message?: unknown; lastSequences?: unknown };
   if (typeof code !== "string" || typeof message !== "string") return undefined;
   const mapped = codeFromName(code);
   if (mapped === undefined || SERVER_FAULTS.has(mapped)) return undefined;
-  return new ConnectError(message, mapped);
+  if (!(lastSequences instanceof Map)) return new ConnectError(message, mapped);
+  // JSON escapes keep the header value ASCII whatever the view ids hold.
+  const cursors = JSON.stringify(Object.fromEntries(lastSequences as Map<string, number>)).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return new ConnectError(message, mapped, { [RESUME_FROM_TRAILER]: cursors });
 }
 
 /** Innermost interceptor: maps what handlers and services throw, for unary and streams. */

@@ -105,7 +105,12 @@ function stalledWatch(baseUrl: string, request: Parameters<Ssp["watchDeltas"]>[0
         messages.push(fromBinary(WatchDeltasResponseSchema, bytes.subarray(at + 5, at + 5 + length)).kind);
         at += 5 + length;
       }
-      return { messages, status: Number(ended["grpc-status"]), statusMessage: decodeURIComponent(String(ended["grpc-message"])) };
+      return {
+        messages,
+        status: Number(ended["grpc-status"]),
+        statusMessage: decodeURIComponent(String(ended["grpc-message"])),
+        resumeFrom: ended["ssp-resume-from"],
+      };
     },
   };
 }
@@ -224,7 +229,7 @@ describe("WatchDeltas through the Connect client", () => {
     expect(liveSeen).toEqual(Array.from({ length: TOTAL }, (_, i) => start + 1 + i));
 
     // The stalled client now reads what reached it, then the status.
-    const { messages, status, statusMessage } = await stalled.drain();
+    const { messages, status, statusMessage, resumeFrom } = await stalled.drain();
     const sequences = messages.filter((m) => m.case !== "heartbeat").map(sequenceOf);
     expect(messages[0]?.case).toBe("snapshot");
     const first = sequences[0]!;
@@ -234,6 +239,8 @@ describe("WatchDeltas through the Connect client", () => {
     expect(status).toBe(Code.ResourceExhausted);
     // The status names exactly where to resume: the last sequence the client got.
     expect(statusMessage).toContain(`resume from {room-a=${last}}`);
+    // And so does a trailer, for programs.
+    expect(JSON.parse(String(resumeFrom))).toEqual({ "room-a": last });
 
     const resumed = watch(client, { viewIds: ["room-a"], resumeFrom: { "room-a": BigInt(last) } });
     const after = await resumed.next();
@@ -288,6 +295,13 @@ describe("WatchDeltas through the Connect client", () => {
     expect(closed.case).toBe("closed");
     expect(closed.case === "closed" && [closed.value.viewId, Number(closed.value.sequence)]).toEqual(["doomed", sequenceOf(snapshot)]);
     expect(await stream.end()).toBeUndefined();
+  });
+
+  it("answers NOT_FOUND for an unknown view and INVALID_ARGUMENT for nothing to watch, before streaming", async () => {
+    const unknown = await watch(client, { viewIds: ["room-a", "nope"] }).end();
+    expect([unknown?.code, unknown?.rawMessage]).toEqual([Code.NotFound, 'unknown view id: "nope"']);
+    const nothing = await watch(client, {}).end();
+    expect(nothing?.code).toBe(Code.InvalidArgument);
   });
 
   it("sends heartbeats on an idle stream", async () => {
