@@ -237,22 +237,27 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
 }
 
 /**
- * SurrealDB orders by the projected output: the path must name a projected field,
- * by its output name or (for `a AS b`) its source path, or the selection is `*`.
+ * SurrealDB orders by the projected output, resolving the path against output
+ * names first (`v AS o, tags AS v … ORDER BY v` orders by tags), then by a
+ * field's source path (`v AS o … ORDER BY v`); with `*`, any other path reads
+ * the stored row, even below an output name (`*, x AS o … ORDER BY o.y` reads the
+ * row's `o.y`, as SurrealDB 3.0.2 does).
  */
 function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Value) => Value {
   if (projection.subqueryNames.some((name) => samePath(name, path.slice(0, name.length)))) {
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a subquery's result)`, pathText(path));
   }
-  for (const out of projection.outputs) {
-    if (!samePath(out.path, path) && !(out.expr.rowPath && samePath(out.expr.rowPath, path))) continue;
-    if (out.expr.rowPath) return pathGetter(out.expr.rowPath);
-    if (out.expr.constant) {
-      const v = out.expr.constant.value;
+  const named = projection.outputs.find((out) => samePath(out.path, path));
+  if (named) {
+    if (named.expr.rowPath) return pathGetter(named.expr.rowPath);
+    if (named.expr.constant) {
+      const v = named.expr.constant.value;
       return () => v;
     }
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field)`, pathText(path));
   }
+  const source = projection.outputs.find((out) => out.expr.rowPath && samePath(out.expr.rowPath, path));
+  if (source) return pathGetter(source.expr.rowPath!);
   if (projection.all) return pathGetter(path);
   throw invalid(`ORDER BY ${pathText(path)}: the field is not in the selection${locate(scope.source, pathText(path))}`);
 }

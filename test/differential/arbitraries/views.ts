@@ -28,7 +28,7 @@ export interface ViewOptions {
   readonly conditionDepth?: number;
   /**
    * Alias projections with names of stored fields (`n AS m, m AS n`), so ORDER
-   * BY must resolve output names first. Default false (see MISMATCHES M4).
+   * BY must resolve output names first. Default true.
    */
   readonly aliasShadowing?: boolean;
 }
@@ -285,7 +285,7 @@ export function viewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription
     freeParentRefs: options.freeParentRefs ?? true,
     unboundParams: options.unboundParams ?? false,
     conditionDepth: options.conditionDepth ?? 2,
-    aliasShadowing: options.aliasShadowing ?? false,
+    aliasShadowing: options.aliasShadowing ?? true,
   };
   const topTable = fc.oneof({ arbitrary: tableArb as fc.Arbitrary<string>, weight: 12 }, { arbitrary: fc.constant(EMPTY_TABLE), weight: 1 });
   return fc.record({ query: topTable.chain((table) => queryArb(0, table, undefined, full)), params: paramsArb });
