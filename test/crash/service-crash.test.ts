@@ -22,7 +22,7 @@ import { edgesOf, type EdgeMap } from "./edges-of.js";
 import { Model, VIEWS, WRITERS, mutations, random, type ExpectedView, type Mutation } from "./workload.js";
 
 const ROUNDS = Number(process.env.SSP_CRASH_ROUNDS ?? 20);
-const LANES = 3;
+const LANES = 4;
 const SEED = Number(process.env.SSP_CRASH_SEED ?? Date.now() % 1_000_000);
 
 type Ssp = ReturnType<typeof sspClient>;
