@@ -7,7 +7,7 @@
 import { SurrealQL } from "@surrealdb/ql-wasm";
 import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
-import { isWindowed, type Env, type Evaluator, type OrderKey, type QueryPlan } from "../plan/query-plan.js";
+import { isWindowed, type Env, type Evaluator, type OrderKey, type ParamRead, type QueryPlan } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
 import { getPath, pathGetter, pathText, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
@@ -31,6 +31,8 @@ interface Scope {
   readonly source: string;
   readonly depth: number;
   readonly params: Set<string>;
+  /** Param reads with a path below the param (`$p.n`), checked against the bound values at registration. */
+  readonly paramReads: ParamRead[];
   readonly parentPaths: Path[];
 }
 
@@ -50,8 +52,7 @@ export function compileQuery(source: string): QueryPlan {
     const kind = stmt && typeof stmt === "object" ? Object.keys(stmt)[0] : String(stmt);
     throw invalid(`only SELECT statements can be views, found ${String(kind).toUpperCase()}${locate(source, String(kind))}`);
   }
-  const params = new Set<string>();
-  return compileSelect(stmt.Select, { source, depth: 0, params, parentPaths: [] }, undefined);
+  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [] }, undefined);
 }
 
 function invalid(message: string): CircuitError {
@@ -63,7 +64,7 @@ function unsupported(scope: Scope, construct: string, token: string, after?: str
 }
 
 function compileSelect(sel: Ast, outer: Scope, index: number | undefined): QueryPlan {
-  const scope: Scope = { source: outer.source, depth: outer.depth, params: outer.params, parentPaths: [] };
+  const scope: Scope = { source: outer.source, depth: outer.depth, params: outer.params, paramReads: outer.paramReads, parentPaths: [] };
   if (sel.only) throw unsupported(scope, "SELECT … FROM ONLY", "ONLY");
   if (sel.version != null) throw unsupported(scope, "VERSION", "VERSION");
   if (sel.timeout != null) throw unsupported(scope, "TIMEOUT", "TIMEOUT");
@@ -117,6 +118,7 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
     subqueries: projection.subqueries,
     parentPaths: scope.parentPaths,
     params: scope.params,
+    paramReads: scope.paramReads,
   };
   // The shape key: the AST (params unbound) plus the window modifier.
   const key = `${JSON.stringify(sel, bigintSafe)}${index === undefined ? "" : `[${index}]`}`;
@@ -218,7 +220,7 @@ function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
   } else {
     return undefined;
   }
-  const inner: Scope = { source: scope.source, depth: scope.depth + 1, params: scope.params, parentPaths: [] };
+  const inner: Scope = { source: scope.source, depth: scope.depth + 1, params: scope.params, paramReads: scope.paramReads, parentPaths: [] };
   return compileSelect(sel, inner, index);
 }
 
@@ -230,6 +232,7 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
     if (o.collate) throw unsupported(scope, "ORDER BY … COLLATE", "COLLATE");
     if (o.numeric) throw unsupported(scope, "ORDER BY … NUMERIC", "NUMERIC");
     const path = compilePath(o.value, scope);
+    refuseIdDereference(path, "", scope);
     const get = orderGetter(path, projection, scope);
     keys.push({ get, descending: o.direction === false });
   }
@@ -362,12 +365,28 @@ function compileObject(obj: { [k: string]: Ast }, scope: Scope): Compiled {
 function compileParam(name: string, rest: Path, scope: Scope): Compiled {
   if (name === "parent") {
     if (scope.depth === 0) throw invalid(`$parent is only meaningful inside a subquery${locate(scope.source, "$parent")}`);
+    refuseIdDereference(rest, "$parent.", scope);
     scope.parentPaths.push(rest);
     return { eval: (_row, env) => getPath(env.parent, rest), readsRow: false };
   }
   if (RESERVED_PARAMS.has(name)) throw unsupported(scope, `the built-in parameter $${name}`, `$${name}`);
   scope.params.add(name);
+  if (rest.length > 0) {
+    const text = `$${name}.${pathText(rest)}`;
+    scope.paramReads.push({ name, path: rest, text, at: locate(scope.source, text) });
+  }
   return { eval: (_row, env) => getPath(env.params[name], rest), readsRow: false };
+}
+
+/**
+ * A path below a record id (`id.name`, `$parent.id.name`) always dereferences
+ * the record in SurrealDB, which the circuit does not maintain: refused here.
+ * Paths below other fields may cross links too; that is known only per record.
+ */
+function refuseIdDereference(path: Path, prefix: string, scope: Scope): void {
+  if (path.length > 1 && path[0]!.kind === "field" && path[0]!.name === "id") {
+    throw unsupported(scope, `record-link dereference of ${prefix}${pathText(path)}`, `${prefix}${pathText(path)}`);
+  }
 }
 
 const RESERVED_PARAMS = new Set(["this", "value", "auth", "session", "token", "scope", "access", "before", "after", "event", "input"]);
@@ -385,6 +404,7 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
     return derived([base], (row, env) => getPath(base.eval(row, env), rest));
   }
   const path = compilePath(parts, scope);
+  refuseIdDereference(path, "", scope);
   const get = pathGetter(path);
   return { eval: (row) => get(row), readsRow: true, rowPath: path };
 }
@@ -457,7 +477,7 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * the instances whose key equals its field's value.
  */
 function findDispatch(cond: Ast, scope: Scope): QueryPlan["dispatch"] {
-  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), parentPaths: [] };
+  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [] };
   for (const c of conjuncts(cond)) {
     const bin = c?.Expression?.Binary;
     if (!bin || (bin.o !== "Equal" && bin.o !== "Exact")) continue;

@@ -12,6 +12,14 @@ export interface Env {
   readonly parent: Value;
 }
 
+/** A read below a param (`$p.n`): `text` as written, `at` its position (" at line:col" or ""). */
+export interface ParamRead {
+  readonly name: string;
+  readonly path: Path;
+  readonly text: string;
+  readonly at: string;
+}
+
 export type Evaluator = (row: Value, env: Env) => Value;
 
 export interface OrderKey {
@@ -43,6 +51,8 @@ export interface QueryPlan {
   readonly parentPaths: readonly Path[];
   /** Params read anywhere in this plan or its subqueries (except `$parent`). */
   readonly params: ReadonlySet<string>;
+  /** Reads below a param, anywhere in this plan or its subqueries: refused when they would cross a record link. */
+  readonly paramReads: readonly ParamRead[];
 }
 
 /** True when the window is not simply every matching row. */

@@ -5,7 +5,8 @@
  *
  * Known gap: SurrealDB dereferences a record link met inside a path
  * (`author.name`); the circuit cannot see through links incrementally and
- * yields NONE there.
+ * yields NONE there. Paths below `id` and below link-valued params are refused
+ * before they get here (parse/compile.ts, params.ts).
  */
 import type { Value } from "./value.js";
 import { isObject } from "./value.js";

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { Circuit } from "./circuit.js";
+import { CircuitError } from "./errors.js";
+import { create, link, view } from "./testing.js";
+import type { WireValue } from "./types.js";
+
+/** The error registering `surql` with `params` raises; fails the test when it is accepted. */
+function refusal(surql: string, params: { [name: string]: WireValue } = {}): CircuitError {
+  const c = new Circuit();
+  try {
+    c.registerView(view("v", surql, params));
+  } catch (e) {
+    expect(e).toBeInstanceOf(CircuitError);
+    expect((e as CircuitError).code).toBe("INVALID_ARGUMENT");
+    expect(c.getView("v")).toBeUndefined();
+    return e as CircuitError;
+  }
+  throw new Error(`accepted: ${surql}`);
+}
+
+// SurrealDB 3.0.2 fetches the linked record in each of these (checked against the embedded server).
+describe("record-link dereference is refused, never read as NONE", () => {
+  it("refuses a path below a param bound to a record link, naming it and where it is", () => {
+    expect(refusal("SELECT * FROM t WHERE n = $p.n", { p: link("user:1") }).message).toBe(
+      "record-link dereference of $p.n is not supported at 1:27",
+    );
+    expect(refusal("SELECT * FROM t WHERE $p.id = user:1", { p: link("user:1") }).message).toMatch(/dereference of \$p\.id .* at 1:23/);
+  });
+
+  it("refuses a link met deeper inside a param, also inside arrays and subqueries", () => {
+    expect(refusal("SELECT * FROM t WHERE n = $p.a.n", { p: { a: [{ n: 1 }, link("user:1")] } }).message).toMatch(/\$p\.a\.n/);
+    const sub = "SELECT *, (SELECT * FROM u WHERE n = $q.who.n) AS x FROM t";
+    expect(refusal(sub, { q: { who: link("user:1") } }).message).toMatch(/dereference of \$q\.who\.n .* at 1:38/);
+  });
+
+  it("accepts the same query when the param holds plain values, and a bare link param", () => {
+    const c = new Circuit();
+    c.ingest([create("t:1", { n: 5 }), create("t:2", { n: 6, u: link("user:1") })]);
+    expect(c.registerView(view("a", "SELECT * FROM t WHERE n = $p.n", { p: { n: 5 } })).view.members.map((m) => m.id.text)).toEqual(["t:1"]);
+    expect(c.registerView(view("b", "SELECT * FROM t WHERE u = $p", { p: link("user:1") })).view.members.map((m) => m.id.text)).toEqual(["t:2"]);
+    expect(c.registerView(view("c", "SELECT * FROM t WHERE n = $p.n", { p: "user:1" })).view.members).toEqual([]);
+  });
+
+  it("leaves a live view untouched when its replacement is refused", () => {
+    const c = new Circuit();
+    c.registerView(view("v", "SELECT * FROM t"));
+    expect(() => c.registerView(view("v", "SELECT * FROM t WHERE n = $p.n", { p: link("user:1") }))).toThrow(/dereference/);
+    expect(c.getView("v")!.spec.surql).toBe("SELECT * FROM t");
+  });
+
+  it("refuses at compile time any path that is always a dereference: id.x and $parent.id.x", () => {
+    expect(refusal("SELECT * FROM t WHERE id.n = NONE").message).toBe("record-link dereference of id.n is not supported in views at 1:23");
+    expect(refusal("SELECT id.n FROM t").message).toMatch(/dereference of id\.n .* at 1:8/);
+    expect(refusal("SELECT * FROM t ORDER BY id.n LIMIT 1").message).toMatch(/dereference of id\.n .* at 1:26/);
+    expect(refusal("SELECT *, (SELECT * FROM u WHERE n = $parent.id.n) AS x FROM t").message).toMatch(/dereference of \$parent\.id\.n .* at 1:38/);
+  });
+});
