@@ -40,6 +40,8 @@ describe("compileQuery rejects what it cannot maintain exactly, naming the const
     ["SELECT * FROM t WHERE a ~ 'x'", /operator Like/],
     ["SELECT * FROM t WHERE a ?= 1", /operator AnyEqual/],
     ["SELECT * FROM t LIMIT $n", /LIMIT with anything but/],
+    ["SELECT * FROM t LIMIT 1.5", /LIMIT with anything but a non-negative integer literal .* at 1:17/],
+    ["SELECT * FROM t START 0.5", /START with anything but a non-negative integer literal .* at 1:17/],
     ["SELECT * FROM t WHERE a = $parent.b", /\$parent.*subquery.* at 1:27/],
     ["SELECT * FROM t WHERE a = $this", /built-in parameter \$this/],
     ["SELECT * FROM t WHERE tags[WHERE v = 1]", /\[WHERE/],

@@ -55,3 +55,10 @@ describe("record-link dereference is refused, never read as NONE", () => {
     expect(refusal("SELECT *, (SELECT * FROM u WHERE n = $parent.id.n) AS x FROM t").message).toMatch(/dereference of \$parent\.id\.n .* at 1:38/);
   });
 });
+
+describe("a param the view was not given", () => {
+  it("is refused by name rather than read as NONE, as SurrealDB would", () => {
+    expect(refusal("SELECT * FROM t WHERE room = $rooom", { room: "r" }).message).toBe("the query reads $rooom, which is not among the view's params");
+    expect(refusal("SELECT *, (SELECT * FROM u WHERE a = $q) AS x FROM t").message).toMatch(/\$q, which is not among/);
+  });
+});
