@@ -31,7 +31,7 @@ describe("a running process", () => {
     const ssp = spawnSsp({ ...BASE, SPOOKY_INSECURE_DEV: "1" });
     try {
       const warning = await ssp.waitForLog(/INSECURE DEV MODE/);
-      expect(warning.level).toBe(40);
+      expect(warning.level).toBe("warn");
       const started = await ssp.waitForLog(/^SSP listening on /);
       const info = await sspClient(transport("grpc/2", `http://${String(started.address)}`)).getServerInfo({});
       expect(info.version).toMatch(/^\d+\.\d+\.\d+/);

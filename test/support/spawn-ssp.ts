@@ -4,7 +4,8 @@
  * ts-resolve.mjs maps the `.js` import specifiers to the `.ts` files.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,11 +23,13 @@ export interface SspProcess {
   waitForLog(match: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+/** Without SPOOKY_DATA_DIR the process gets a fresh temp dir, never the repository's data/. */
 export function spawnSsp(env: Record<string, string>): SspProcess {
+  const dataDir = env.SPOOKY_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "ssp-process-"));
   const child = spawn(
     NODE,
     ["--no-warnings", "--experimental-transform-types", "--import", "./test/support/ts-resolve.mjs", "src/main.ts"],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } },
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? "", SPOOKY_DATA_DIR: dataDir, ...env } },
   );
   let out = "";
   let err = "";
