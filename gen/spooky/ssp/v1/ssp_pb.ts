@@ -137,7 +137,8 @@ export type Delta = Message<"spooky.ssp.v1.Delta"> & {
 
   /**
    * The record's body, only in WatchDeltas with `include_records` (and never
-   * for DELETED).
+   * for DELETED). Like a SurrealDB row, it holds the record's own id as a link:
+   * `"id": {"$rid": "user:1"}`.
    *
    * @generated from field: google.protobuf.Struct record = 4;
    */
@@ -725,7 +726,8 @@ export type ViewSnapshot = Message<"spooky.ssp.v1.ViewSnapshot"> & {
   members: Member[];
 
   /**
-   * Record bodies by record id, only with `include_records`.
+   * Record bodies by record id, only with `include_records` (each holding its
+   * own id as a link, as in Delta.record).
    *
    * @generated from field: map<string, google.protobuf.Struct> records = 4;
    */
