@@ -6,19 +6,10 @@
  * (for tsc), so a resolver hook maps those to `./x.ts`. It must be registered
  * before any source file loads, hence the dynamic import.
  */
-import { registerHooks } from "node:module";
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (err) {
-      const missing = (err as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
-      if (!missing || !specifier.startsWith(".") || !specifier.endsWith(".js")) throw err;
-      return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-    }
-  },
-});
+// A variable specifier: tsc does not resolve it, and Node loads the .ts as written.
+const hooks = "./lib/ts-hooks.ts";
+await import(hooks);
 
 await import("./engine/cli.js");
 // Embedded SurrealDB engines can keep handles open; the run is over.

@@ -8,33 +8,16 @@
 //   node bench/journal-cost.ts                      (about 40 s)
 //   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_VIEWS=100 BENCH_SURREAL=mem node bench/journal-cost.ts
 
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { registerHooks, stripTypeScriptTypes } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 // Node runs this file by stripping its types; the project's sources use `.js`
 // specifiers for `.ts` files and gen/ uses TypeScript enums, so project files
 // are resolved and transformed here, before anything of the project loads.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (err) {
-      if (specifier.startsWith(".") && specifier.endsWith(".js")) return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-      throw err;
-    }
-  },
-  load(url, context, nextLoad) {
-    if (url.startsWith("file:") && url.endsWith(".ts") && !url.includes("/node_modules/")) {
-      const source = stripTypeScriptTypes(readFileSync(fileURLToPath(url), "utf8"), { mode: "transform" });
-      return { format: "module", source, shortCircuit: true };
-    }
-    return nextLoad(url, context);
-  },
-});
+// A variable specifier: tsc does not resolve it, and Node loads the .ts as written.
+const hooks = "./lib/ts-hooks.ts";
+await import(hooks);
 
 const { pino } = await import("pino");
 const { createClient } = await import("@connectrpc/connect");

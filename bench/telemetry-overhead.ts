@@ -18,31 +18,15 @@
 // happens off the request path, in batches).
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { registerHooks, stripTypeScriptTypes } from "node:module";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 // Node runs this file by stripping its types; the project's sources use `.js`
 // specifiers for `.ts` files and gen/ uses TypeScript enums, so imported project
 // files are resolved and transformed here, before anything of the project loads.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (err) {
-      if (specifier.startsWith(".") && specifier.endsWith(".js")) return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-      throw err;
-    }
-  },
-  load(url, context, nextLoad) {
-    if (url.startsWith("file:") && url.endsWith(".ts") && !url.includes("/node_modules/")) {
-      const source = stripTypeScriptTypes(readFileSync(fileURLToPath(url), "utf8"), { mode: "transform" });
-      return { format: "module", source, shortCircuit: true };
-    }
-    return nextLoad(url, context);
-  },
-});
+// A variable specifier: tsc does not resolve it, and Node loads the .ts as written.
+const hooks = "./lib/ts-hooks.ts";
+await import(hooks);
 
 const { create } = await import("@bufbuild/protobuf");
 const { createClient, createContextValues } = await import("@connectrpc/connect");

@@ -1,7 +1,7 @@
 /**
  * Measures the journal's and the snapshot's costs (not a test; numbers for the README):
  *
- *   node --import ./test/persistence/fixtures/ts-resolve.mjs test/persistence/measure-persistence.ts
+ *   node --import ./test/support/ts-resolve.mjs test/persistence/measure-persistence.ts
  *
  * - journal appends/s with 1 and 64 concurrent appenders of ~200-byte entries, against
  *   the same appenders doing everything but the journal write;
