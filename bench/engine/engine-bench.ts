@@ -17,13 +17,9 @@ import type { Workload } from "./workloads/workload.js";
 export const ORIGINAL_P50_BATCH_US = 1_900;
 export const ORIGINAL_RECORDS_PER_S = 4_700;
 
-export interface TargetCheck {
-  readonly target: string;
-  readonly goal: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly met: boolean;
-}
+import type { TargetCheck } from "../lib/results.js";
+
+export type { TargetCheck };
 
 export interface EngineBenchResult {
   readonly name: "engine";

@@ -1,19 +1,8 @@
 /** The engine benchmark's printed table and JSON files. */
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { writeResultFiles } from "../lib/results.js";
+import { fmt, table } from "../lib/table.js";
 import type { EngineBenchResult } from "./engine-bench.js";
 
-function fmt(x: number | undefined, digits = 1): string {
-  if (x === undefined || !Number.isFinite(x)) return "–";
-  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en");
-  return x.toFixed(digits);
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
 
 export function formatReport(r: EngineBenchResult): string {
   const m = r.machine;
@@ -88,10 +77,5 @@ export function formatReport(r: EngineBenchResult): string {
 
 /** Writes `<name>-<timestamp>.json` and `latest-<name>.json`; returns their paths. */
 export function writeResults(r: EngineBenchResult, dir: string, name: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const stamp = r.startedAt.replace(/[:.]/g, "-");
-  const text = `${JSON.stringify(r, null, 2)}\n`;
-  const files = [path.join(dir, `${name}-${stamp}.json`), path.join(dir, `latest-${name}.json`)];
-  for (const f of files) writeFileSync(f, text);
-  return files;
+  return writeResultFiles(r, dir, name);
 }
