@@ -293,7 +293,7 @@ export class SspCore implements Core {
       kind: "delta",
       delta: {
         viewId: message.viewId,
-        clientId: this.parts.circuit.getView(message.viewId)?.spec.clientId ?? "",
+        clientId: message.clientId,
         sequence: message.sequence,
         deltas: message.deltas.map(({ id, event, version }) => ({ id, event, version })),
       },

@@ -175,6 +175,7 @@ export class DeltaHub {
     const bare: DeltaMessage = {
       kind: "delta",
       viewId: viewDelta.viewId,
+      clientId: viewDelta.clientId,
       sequence: viewDelta.sequence,
       deltas: viewDelta.deltas,
     };

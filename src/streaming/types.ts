@@ -73,6 +73,8 @@ export interface SnapshotMessage {
 export interface DeltaMessage {
   readonly kind: "delta";
   readonly viewId: string;
+  /** The view's client, as published (so a consumer need not look the view up). */
+  readonly clientId: string;
   readonly sequence: number;
   readonly deltas: readonly WatchDelta[];
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ReplayLog, type LogEntry } from "../../src/streaming/replay-log.js";
 
 function entry(sequence: number): LogEntry {
-  const message = { kind: "delta" as const, viewId: "v", sequence, deltas: [] };
+  const message = { kind: "delta" as const, viewId: "v", clientId: "c", sequence, deltas: [] };
   return { sequence, bare: message, withRecords: message };
 }
 
