@@ -19,6 +19,10 @@ const QUERIES = [
   "SELECT *, (SELECT * FROM user WHERE id = $parent.author)[0] AS author FROM thread WHERE room = $room",
   "SELECT *, (SELECT * FROM comment WHERE thread = $parent.id ORDER BY n DESC LIMIT 2) AS comments FROM thread ORDER BY n LIMIT 3",
   "SELECT id, (SELECT *, (SELECT * FROM user WHERE id = $parent.author)[0] AS author FROM comment WHERE thread = $parent.id AND n >= $min) AS comments, (SELECT * FROM user WHERE id = $parent.author)[0] AS author FROM thread WHERE room = $room",
+  // Through record links: a user's change moves threads and comments that read it.
+  "SELECT * FROM thread WHERE author.n > 1 OR author.room = $room",
+  "SELECT * FROM comment WHERE thread.author.n = 2 ORDER BY n LIMIT 2",
+  "SELECT *, (SELECT * FROM comment WHERE thread = $parent.id AND author.n >= $parent.author.n) AS comments FROM thread WHERE author.tags CONTAINS 'a'",
 ];
 
 const PARAMS: { [name: string]: WireValue[] } = {

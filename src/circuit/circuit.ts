@@ -4,12 +4,14 @@
  * mutation goes through `ingest`, `registerView`, `unregisterView` or `reset`.
  *
  * An ingest applies its changes one by one to the store, and each change is
- * pushed only to the query instances its plan nodes' dispatch indices select.
- * Views log what they held before the batch touched them, so at the end each
- * affected view yields one net ViewDelta.
+ * pushed only to the query instances its plan nodes' dispatch indices select,
+ * followed by the rows that read the changed record through a record link
+ * (link-index.ts). Views log what they held before the batch touched them, so
+ * at the end each affected view yields one net ViewDelta.
  */
 import { CircuitError } from "./errors.js";
 import { evaluatePlan, type EvalRow } from "./evaluate.js";
+import { LinkIndex } from "./link-index.js";
 import { Membership, type MembershipHost } from "./membership.js";
 import { PlanNode } from "./operators/plan-node.js";
 import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
@@ -34,6 +36,7 @@ import type {
   WireValue,
 } from "./types.js";
 import { compareRecordIds, sameContent } from "./values/compare.js";
+import { RESOLVE_BEFORE, type Resolve } from "./values/path.js";
 import { isObject, type Value, type ValueObject } from "./values/value.js";
 import { bodyFromWire, fromWire, isLink, toWire, type RecordIdInterner } from "./values/wire.js";
 
@@ -55,6 +58,9 @@ interface ValidChange {
 
 export class Circuit {
   private readonly store = new RecordStore();
+  private readonly linkIndex = new LinkIndex();
+  /** How paths read a linked record: from the store as it is now. */
+  private readonly resolve: Resolve = (id) => this.store.get(id);
   private readonly nodes = new Map<string, PlanNode<QueryInstance>>();
   private readonly nodesByTable = new Map<string, Set<PlanNode<QueryInstance>>>();
   private readonly views = new Map<string, View>();
@@ -112,7 +118,7 @@ export class Circuit {
         return true;
       }
       this.store.delete(old, c.version ?? old[VERSION]);
-      this.dispatch(old, undefined);
+      this.changed(old.id, old, undefined);
       return true;
     }
     const body = c.body!;
@@ -121,8 +127,38 @@ export class Circuit {
     if (old) body.id = old.id;
     const row = toRow(body, c.version ?? (held ?? 0) + 1);
     this.store.put(row);
-    this.dispatch(old, row);
+    this.changed(row.id, old, row);
     return true;
+  }
+
+  /**
+   * Pushes a change the store already holds (`before` → `after`), then the rows
+   * that read record `id` through a link: each as it read with `id` still
+   * `before` → as it reads now. Then re-indexes what those rows dereference.
+   */
+  private changed(id: RecordId, before: Row | undefined, after: Row | undefined): void {
+    const readers = this.linkIndex.readersOf(id);
+    if (readers.length === 0) {
+      this.dispatch(before, after);
+    } else {
+      const text = id.text;
+      const resolveBefore: Resolve = (link) => (link.text === text ? before : this.store.get(link));
+      // The record may read itself (a link to itself, or a cycle back to it).
+      this.dispatch(before && asBefore(before, resolveBefore), after);
+      for (const readerId of readers) {
+        if (readerId.text === text) continue;
+        const row = this.store.get(readerId);
+        if (row) this.dispatch(asBefore(row, resolveBefore), row);
+      }
+      for (const readerId of readers) {
+        const row = this.store.get(readerId);
+        if (row) this.linkIndex.index(row, this.resolve);
+      }
+    }
+    if (this.linkIndex.hasPaths(id.table)) {
+      if (after) this.linkIndex.index(after, this.resolve);
+      else this.linkIndex.unindex(id);
+    }
   }
 
   private dispatch(before: Row | undefined, after: Row | undefined): void {
@@ -161,7 +197,7 @@ export class Circuit {
 
     const previous = this.views.get(spec.id);
     const membership = new Membership(this.membershipHost);
-    const root = new QueryInstance(plan, { params, parent: undefined }, membership, this.instanceHost, true);
+    const root = new QueryInstance(plan, { params, parent: undefined, resolve: this.resolve }, membership, this.instanceHost, true);
     // A live view continues its own sequence; a new one starts past every number ever issued.
     const sequence = previous ? previous.sequence : this.nextSequence;
     const view: View = { spec: frozen, plan, params, membership, root, sequence };
@@ -212,6 +248,7 @@ export class Circuit {
     this.nodes.clear();
     this.nodesByTable.clear();
     this.store.clear();
+    this.linkIndex.clear();
     this.links.clear();
     this.dirty = [];
     this.staleIngests = 0;
@@ -251,7 +288,7 @@ export class Circuit {
   recomputeView(id: string): RecordId[] {
     const view = this.views.get(id);
     if (!view) throw new CircuitError("NOT_FOUND", `no view ${JSON.stringify(id)}`);
-    return evaluatePlan(view.plan, { params: view.params, parent: undefined }, (t) => this.store.table(t).values() as Iterable<EvalRow>);
+    return evaluatePlan(view.plan, { params: view.params, parent: undefined, resolve: this.resolve }, (t) => this.store.table(t).values() as Iterable<EvalRow>);
   }
 
   // ---------- snapshots ----------
@@ -320,6 +357,9 @@ export class Circuit {
       let set = this.nodesByTable.get(plan.table);
       if (!set) this.nodesByTable.set(plan.table, (set = new Set()));
       set.add(node);
+      if (this.linkIndex.addPaths(plan.table, plan.derefPaths)) {
+        for (const row of this.store.table(plan.table).values()) this.linkIndex.index(row, this.resolve);
+      }
     }
     return node;
   }
@@ -338,6 +378,13 @@ function membershipDiff(before: Membership, after: Membership, versionOf: (id: R
   for (const id of after.sortedIds()) if (!before.has(id)) out.push({ id, event: "CREATED", version: versionOf(id) });
   for (const id of before.sortedIds()) if (!after.has(id)) out.push({ id, event: "DELETED", version: versionOf(id) });
   return out.sort((a, b) => compareRecordIds(a.id, b.id));
+}
+
+/** `row` as evaluated in the state before a change: paths crossing links read through `resolve`. Never stored. */
+function asBefore(row: Row, resolve: Resolve): Row {
+  const copy = { ...row } as Row & { [RESOLVE_BEFORE]?: Resolve };
+  copy[RESOLVE_BEFORE] = resolve;
+  return copy;
 }
 
 function storedRecord(row: Row): StoredRecord {

@@ -33,6 +33,7 @@ export function evaluateView(spec: ViewSpec, records: Iterable<RecordInput>): Re
   const plan = compileQuery(spec.surql);
   const params = bindParams(plan, spec.params);
   const tables = new Map<string, EvalRow[]>();
+  const byId = new Map<string, EvalRow>();
   for (const r of records) {
     const id = typeof r.id === "string" ? parseRecordId(r.id) : r.id;
     const body = fromWire(r.body);
@@ -40,8 +41,9 @@ export function evaluateView(spec: ViewSpec, records: Iterable<RecordInput>): Re
     let t = tables.get(id.table);
     if (!t) tables.set(id.table, (t = []));
     t.push(row);
+    byId.set(id.text, row);
   }
-  return evaluatePlan(plan, { params, parent: undefined }, (t) => tables.get(t) ?? []);
+  return evaluatePlan(plan, { params, parent: undefined, resolve: (link) => byId.get(link.text) }, (t) => tables.get(t) ?? []);
 }
 
 export function evaluatePlan(plan: QueryPlan, env: Env, source: TableSource): RecordId[] {
@@ -64,6 +66,6 @@ function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<st
   }
   for (const row of rows) {
     members.set(row.id.text, row.id);
-    for (const sub of plan.subqueries) collect(sub, { params: env.params, parent: row }, source, members);
+    for (const sub of plan.subqueries) collect(sub, { params: env.params, parent: row, resolve: env.resolve }, source, members);
   }
 }

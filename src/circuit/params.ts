@@ -6,9 +6,8 @@
 import { CircuitError } from "./errors.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import type { WireValue } from "./types.js";
-import { RecordId } from "./record-id.js";
-import type { Path } from "./values/path.js";
-import { isObject, type Value } from "./values/value.js";
+import { crossesLink } from "./values/path.js";
+import type { Value } from "./values/value.js";
 import { fromWire } from "./values/wire.js";
 
 export function bindParams(plan: QueryPlan, wire: { readonly [name: string]: WireValue }): { [name: string]: Value } {
@@ -26,25 +25,9 @@ export function bindParams(plan: QueryPlan, wire: { readonly [name: string]: Wir
     }
   }
   for (const read of plan.paramReads) {
-    if (crossesLink(out[read.name], read.path, 0)) {
+    if (crossesLink(out[read.name], read.path)) {
       throw new CircuitError("INVALID_ARGUMENT", `record-link dereference of ${read.text} is not supported${read.at}`);
     }
   }
   return out;
-}
-
-/** True when walking `path` from `v` (as getPath does: fields of arrays map over their elements) meets a record link before the path ends. */
-function crossesLink(v: Value, path: Path, from: number): boolean {
-  if (from >= path.length) return false;
-  if (v instanceof RecordId) return true;
-  const part = path[from]!;
-  if (Array.isArray(v)) {
-    if (part.kind === "index") return crossesLink(v[part.index], path, from + 1);
-    const next = part.kind === "all" ? from + 1 : from;
-    return v.some((el) => crossesLink(el, path, next));
-  }
-  if (!isObject(v)) return false;
-  if (part.kind === "field") return Object.hasOwn(v, part.name) && crossesLink(v[part.name], path, from + 1);
-  if (part.kind === "all") return Object.values(v).some((el) => crossesLink(el, path, from + 1));
-  return false;
 }

@@ -13,7 +13,7 @@ import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
 import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
-import { getPath } from "../values/path.js";
+import { getPath, resolverFor } from "../values/path.js";
 import { Filter } from "./filter.js";
 import type { RowSink } from "./operator.js";
 import type { PlanNode, Pushable } from "./plan-node.js";
@@ -93,7 +93,7 @@ export class QueryInstance implements Pushable, RowSink {
     this.view.add(row.id);
     const subs = this.plan.subqueries;
     if (subs.length === 0) return;
-    const env: Env = { params: this.env.params, parent: row };
+    const env: Env = { params: this.env.params, parent: row, resolve: this.env.resolve };
     (this.children ??= new Map()).set(row.id.text, subs.map((s) => new QueryInstance(s, env, this.view, this.host)));
   }
 
@@ -114,13 +114,16 @@ export class QueryInstance implements Pushable, RowSink {
     if (before[VERSION] !== after[VERSION]) this.view.touch(after.id, before[VERSION]);
     const kids = this.children?.get(key);
     if (!kids) return;
-    // A child depends on its parent row only through the `$parent` paths its plan reads.
+    // A child depends on its parent row only through the `$parent` paths its plan reads
+    // (following links as they were for `before`: see link-index.ts).
+    const resolve = this.env.resolve;
+    const resolveBefore = resolverFor(before, resolve);
     let env: Env | undefined;
     for (let i = 0; i < kids.length; i++) {
       const kid = kids[i]!;
       const paths = kid.plan.parentPaths;
-      if (paths.every((p) => sameContent(getPath(before, p), getPath(after, p)))) continue;
-      env ??= { params: this.env.params, parent: after };
+      if (paths.every((p) => sameContent(getPath(before, p, 0, resolveBefore), getPath(after, p, 0, resolve)))) continue;
+      env ??= { params: this.env.params, parent: after, resolve };
       const fresh = new QueryInstance(kid.plan, env, this.view, this.host);
       kid.destroy();
       kids[i] = fresh;

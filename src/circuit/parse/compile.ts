@@ -9,7 +9,7 @@ import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
 import { isWindowed, type Env, type Evaluator, type OrderKey, type ParamRead, type QueryPlan } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
-import { getPath, pathGetter, pathText, type Path, type PathPart } from "../values/path.js";
+import { crossesLink, getPath, mayDereference, pathGetter, pathText, resolverFor, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
 import { locate } from "./locate.js";
 import { parenthesiseNegativeLiterals } from "./negative-literals.js";
@@ -34,6 +34,8 @@ interface Scope {
   /** Param reads with a path below the param (`$p.n`), checked against the bound values at registration. */
   readonly paramReads: ParamRead[];
   readonly parentPaths: Path[];
+  /** WHERE's row paths that may cross a record link (not the select list's: those never change membership). */
+  readonly derefPaths: Path[];
 }
 
 /** Parses and compiles a view's query. Throws CircuitError(INVALID_ARGUMENT). */
@@ -52,7 +54,7 @@ export function compileQuery(source: string): QueryPlan {
     const kind = stmt && typeof stmt === "object" ? Object.keys(stmt)[0] : String(stmt);
     throw invalid(`only SELECT statements can be views, found ${String(kind).toUpperCase()}${locate(source, String(kind))}`);
   }
-  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [] }, undefined);
+  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [] }, undefined);
 }
 
 function invalid(message: string): CircuitError {
@@ -64,7 +66,7 @@ function unsupported(scope: Scope, construct: string, token: string, after?: str
 }
 
 function compileSelect(sel: Ast, outer: Scope, index: number | undefined): QueryPlan {
-  const scope: Scope = { source: outer.source, depth: outer.depth, params: outer.params, paramReads: outer.paramReads, parentPaths: [] };
+  const scope: Scope = { source: outer.source, depth: outer.depth, params: outer.params, paramReads: outer.paramReads, parentPaths: [], derefPaths: [] };
   if (sel.only) throw unsupported(scope, "SELECT … FROM ONLY", "ONLY");
   if (sel.version != null) throw unsupported(scope, "VERSION", "VERSION");
   if (sel.timeout != null) throw unsupported(scope, "TIMEOUT", "TIMEOUT");
@@ -92,7 +94,7 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
   }
   const dispatch = where ? findDispatch(sel.cond, scope) : undefined;
 
-  const projection = compileProjection(fields, scope);
+  const projection = compileProjection(fields, { ...scope, derefPaths: [] });
   const order = compileOrder(sel.order, projection, scope);
   let start = sel.start == null ? 0 : literalCount(sel.start, "START", scope);
   let limit = sel.limit == null ? Infinity : literalCount(sel.limit, "LIMIT", scope);
@@ -117,12 +119,19 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
     limit,
     subqueries: projection.subqueries,
     parentPaths: scope.parentPaths,
+    derefPaths: distinctPaths([...scope.derefPaths, ...projection.subqueries.flatMap((sub) => sub.parentPaths.filter(mayDereference))]),
     params: scope.params,
     paramReads: scope.paramReads,
   };
   // The shape key: the AST (params unbound) plus the window modifier.
   const key = `${JSON.stringify(sel, bigintSafe)}${index === undefined ? "" : `[${index}]`}`;
   return { ...plan, key, order: isWindowed(plan) ? order : [] };
+}
+
+function distinctPaths(paths: Path[]): Path[] {
+  const seen = new Map<string, Path>();
+  for (const p of paths) seen.set(pathText(p), p);
+  return [...seen.values()];
 }
 
 function isField(part: PathPart | undefined, name: string): boolean {
@@ -220,7 +229,7 @@ function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
   } else {
     return undefined;
   }
-  const inner: Scope = { source: scope.source, depth: scope.depth + 1, params: scope.params, paramReads: scope.paramReads, parentPaths: [] };
+  const inner: Scope = { source: scope.source, depth: scope.depth + 1, params: scope.params, paramReads: scope.paramReads, parentPaths: [], derefPaths: [] };
   return compileSelect(sel, inner, index);
 }
 
@@ -232,7 +241,6 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
     if (o.collate) throw unsupported(scope, "ORDER BY … COLLATE", "COLLATE");
     if (o.numeric) throw unsupported(scope, "ORDER BY … NUMERIC", "NUMERIC");
     const path = compilePath(o.value, scope);
-    refuseIdDereference(path, "", scope);
     const get = orderGetter(path, projection, scope);
     keys.push({ get, descending: o.direction === false });
   }
@@ -244,7 +252,8 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
  * names first (`v AS o, tags AS v … ORDER BY v` orders by tags), then by a
  * field's source path (`v AS o … ORDER BY v`); with `*`, any other path reads
  * the stored row, even below an output name (`*, x AS o … ORDER BY o.y` reads the
- * row's `o.y`, as SurrealDB 3.0.2 does).
+ * row's `o.y`, as SurrealDB 3.0.2 does). It sorts on the stored document, never
+ * following record links: `ORDER BY author.name` (and `id.name`) is NONE for a link.
  */
 function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Value) => Value {
   if (projection.subqueryNames.some((name) => samePath(name, path.slice(0, name.length)))) {
@@ -332,7 +341,7 @@ function constant(value: Value): Compiled {
 function derived(parts: Compiled[], fn: Evaluator): Compiled {
   const readsRow = parts.some((p) => p.readsRow);
   if (parts.every((p) => p.constant)) {
-    const value = fn(undefined, { params: {}, parent: undefined });
+    const value = fn(undefined, { params: {}, parent: undefined, resolve: () => undefined });
     return constant(value);
   }
   return { eval: fn, readsRow };
@@ -365,9 +374,11 @@ function compileObject(obj: { [k: string]: Ast }, scope: Scope): Compiled {
 function compileParam(name: string, rest: Path, scope: Scope): Compiled {
   if (name === "parent") {
     if (scope.depth === 0) throw invalid(`$parent is only meaningful inside a subquery${locate(scope.source, "$parent")}`);
-    refuseIdDereference(rest, "$parent.", scope);
-    scope.parentPaths.push(rest);
-    return { eval: (_row, env) => getPath(env.parent, rest), readsRow: false };
+    const read = ownFieldPath(rest);
+    scope.parentPaths.push(read);
+    if (!mayDereference(read)) return { eval: (_row, env) => getPath(env.parent, read), readsRow: false };
+    // Evaluating a row as it was before a change, the parent's links read as they were then too.
+    return { eval: (row, env) => getPath(env.parent, read, 0, resolverFor(row, env.resolve)), readsRow: false };
   }
   if (RESERVED_PARAMS.has(name)) throw unsupported(scope, `the built-in parameter $${name}`, `$${name}`);
   scope.params.add(name);
@@ -379,14 +390,11 @@ function compileParam(name: string, rest: Path, scope: Scope): Compiled {
 }
 
 /**
- * A path below a record id (`id.name`, `$parent.id.name`) always dereferences
- * the record in SurrealDB, which the circuit does not maintain: refused here.
- * Paths below other fields may cross links too; that is known only per record.
+ * `id.name` dereferences the row's own id, that is, reads the row itself: the
+ * path without its `id` (in WHERE and `$parent` paths, where SurrealDB follows links).
  */
-function refuseIdDereference(path: Path, prefix: string, scope: Scope): void {
-  if (path.length > 1 && path[0]!.kind === "field" && path[0]!.name === "id") {
-    throw unsupported(scope, `record-link dereference of ${prefix}${pathText(path)}`, `${prefix}${pathText(path)}`);
-  }
+function ownFieldPath(path: Path): Path {
+  return path.length > 1 && isField(path[0], "id") && path[1]!.kind !== "index" ? ownFieldPath(path.slice(1)) : path;
 }
 
 const RESERVED_PARAMS = new Set(["this", "value", "auth", "session", "token", "scope", "access", "before", "after", "event", "input"]);
@@ -401,12 +409,25 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
       throw unsupported(scope, "a subquery outside the select list", "(SELECT", "WHERE");
     }
     const base = compileExpr(start, scope);
+    if (base.constant && crossesLink(base.constant.value, rest)) {
+      // `user:1.name` reads a record the view does not otherwise depend on.
+      throw unsupported(scope, "record-link dereference of a record id literal", ".");
+    }
+    if (!base.constant && rest.some((part) => part.kind !== "index")) {
+      // `($p).name`: the value may be a link, read from a record the view does not track.
+      throw unsupported(scope, "a field path below a computed value", ".");
+    }
     return derived([base], (row, env) => getPath(base.eval(row, env), rest));
   }
   const path = compilePath(parts, scope);
-  refuseIdDereference(path, "", scope);
-  const get = pathGetter(path);
-  return { eval: (row) => get(row), readsRow: true, rowPath: path };
+  const read = ownFieldPath(path);
+  if (!mayDereference(read)) {
+    const get = pathGetter(read);
+    return { eval: (row) => get(row), readsRow: true, rowPath: path };
+  }
+  // May cross a record link (`author.name`): SurrealDB reads the linked record.
+  scope.derefPaths.push(read);
+  return { eval: (row, env) => getPath(row, read, 0, resolverFor(row, env.resolve)), readsRow: true, rowPath: path };
 }
 
 function compileOperation(x: Ast, scope: Scope): Compiled {
@@ -477,14 +498,15 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * the instances whose key equals its field's value.
  */
 function findDispatch(cond: Ast, scope: Scope): QueryPlan["dispatch"] {
-  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [] };
+  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [] };
   for (const c of conjuncts(cond)) {
     const bin = c?.Expression?.Binary;
     if (!bin || (bin.o !== "Equal" && bin.o !== "Exact")) continue;
     const l = compileExpr(bin.l, probe);
     const r = compileExpr(bin.r, probe);
     const [field, key] = l.rowPath && !r.readsRow ? [l, r] : r.rowPath && !l.readsRow ? [r, l] : [undefined, undefined];
-    if (!field?.rowPath || !key) continue;
+    // A path that may cross a link has no stable value to bucket rows by.
+    if (!field?.rowPath || !key || mayDereference(field.rowPath)) continue;
     // A path through an array maps over it; its value is then an array, still hashable.
     const envKey = key.eval;
     return { rowPath: field.rowPath, rowValue: pathGetter(field.rowPath), envKey: (env: Env) => envKey(undefined, env) };

@@ -3,13 +3,17 @@
  * view with the same query text shape (params are bound per instance, through
  * `Env`), so predicates are compiled to closures once per shape.
  */
-import type { Path } from "../values/path.js";
+import type { Path, Resolve } from "../values/path.js";
 import type { Value } from "../values/value.js";
 
-/** What an expression may read besides the row: the view's params and, in a subquery, the parent row. */
+/**
+ * What an expression may read besides the row: the view's params, in a
+ * subquery the parent row, and the records that record links point at.
+ */
 export interface Env {
   readonly params: { readonly [name: string]: Value };
   readonly parent: Value;
+  readonly resolve: Resolve;
 }
 
 /** A read below a param (`$p.n`): `text` as written, `at` its position (" at line:col" or ""). */
@@ -49,6 +53,12 @@ export interface QueryPlan {
   readonly subqueries: readonly QueryPlan[];
   /** `$parent` paths read by `where`: a child instance depends on the parent row only through these. */
   readonly parentPaths: readonly Path[];
+  /**
+   * Paths read from this plan's rows that may cross a record link: WHERE's
+   * (`author.name`) and the subqueries' `$parent` paths (`$parent.author.name`).
+   * A row depends on the records they dereference (link-index.ts).
+   */
+  readonly derefPaths: readonly Path[];
   /** Params read anywhere in this plan or its subqueries (except `$parent`). */
   readonly params: ReadonlySet<string>;
   /** Reads below a param, anywhere in this plan or its subqueries: refused when they would cross a record link. */

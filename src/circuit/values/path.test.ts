@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { getPath, pathGetter, type Path } from "./path.js";
+import { RecordId } from "../record-id.js";
+import { crossesLink, getPath, mayDereference, pathGetter, type Path, type Resolve } from "./path.js";
 import type { Value } from "./value.js";
 
 describe("field paths", () => {
@@ -30,5 +31,35 @@ describe("field paths", () => {
         expect(pathGetter(p)(v)).toEqual(getPath(v, p));
       }),
     );
+  });
+
+  it("follow a record link met with a field still to read, only when given a resolver", () => {
+    const u1 = new RecordId("user", 1);
+    const u9 = new RecordId("user", 9);
+    const users: { [text: string]: Value } = { "user:1": { id: u1, n: 5, tags: [1, 2], best: u1 } };
+    const resolve: Resolve = (id) => users[id.text];
+    const doc = { author: u1, authors: [u1, u9], lost: u9 };
+    const f = (name: string) => ({ kind: "field" as const, name });
+    expect(getPath(doc, [f("author"), f("n")], 0, resolve)).toBe(5);
+    expect(getPath(doc, [f("author"), f("best"), f("best"), f("n")], 0, resolve)).toBe(5);
+    expect(getPath(doc, [f("authors"), f("n")], 0, resolve)).toEqual([5, undefined]);
+    expect(getPath(doc, [f("author"), f("tags"), { kind: "index", index: 1 }], 0, resolve)).toBe(2);
+    expect(getPath(doc, [f("lost"), f("id")], 0, resolve)).toBeUndefined();
+    expect(getPath(doc, [f("author"), { kind: "index", index: 0 }], 0, resolve)).toBeUndefined();
+    expect(getPath(doc, [f("author")], 0, resolve)).toBe(u1);
+    expect(getPath(doc, [f("author"), f("n")])).toBeUndefined();
+  });
+
+  it("tell which paths may cross a link, and whether a value's path does", () => {
+    const f = (name: string) => ({ kind: "field" as const, name });
+    expect(mayDereference([f("a")])).toBe(false);
+    expect(mayDereference([f("a"), { kind: "index", index: 0 }])).toBe(false);
+    expect(mayDereference([f("a"), f("b")])).toBe(true);
+    expect(mayDereference([f("a"), { kind: "all" }])).toBe(true);
+    const link = new RecordId("user", 1);
+    expect(crossesLink({ a: [{ b: 1 }, link] }, [f("a"), f("b")])).toBe(true);
+    expect(crossesLink({ a: link }, [f("a")])).toBe(false);
+    expect(crossesLink({ a: link }, [f("a"), { kind: "index", index: 0 }])).toBe(false);
+    expect(crossesLink({ a: { b: 1 } }, [f("a"), f("b")])).toBe(false);
   });
 });

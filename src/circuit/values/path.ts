@@ -3,11 +3,12 @@
  * array maps over its elements (`tags.name` → every tag's name), `[n]` indexes,
  * `*` spreads; anything else is NONE.
  *
- * Known gap: SurrealDB dereferences a record link met inside a path
- * (`author.name`); the circuit cannot see through links incrementally and
- * yields NONE there. Paths below `id` and below link-valued params are refused
- * before they get here (parse/compile.ts, params.ts).
+ * A record link met with a field still to read (`author.name`) is followed
+ * when a `Resolve` is given, as SurrealDB does in WHERE and in `$parent`
+ * paths; without one (ORDER BY, which SurrealDB sorts on the stored document)
+ * the field of a link is NONE. `[n]` of a link is NONE either way.
  */
+import { RecordId } from "../record-id.js";
 import type { Value } from "./value.js";
 import { isObject } from "./value.js";
 
@@ -17,10 +18,48 @@ export type PathPart =
   | { readonly kind: "all" };
 export type Path = readonly PathPart[];
 
-export function getPath(v: Value, path: Path, from = 0): Value {
+/** The linked record's body (its `id` included), or NONE when it does not exist. */
+export type Resolve = (id: RecordId) => Value;
+
+/**
+ * A row evaluated as it was just before a change carries, under this key, the
+ * resolver of that earlier state (the changed record as it was), so a path
+ * crossing a link reads what the row read then. See link-index.ts.
+ */
+export const RESOLVE_BEFORE: unique symbol = Symbol("resolveBefore");
+
+/** The resolver for paths from `row`: its own earlier-state one, if it carries one. */
+export function resolverFor(row: Value, fallback: Resolve): Resolve {
+  return (isObject(row) && (row as { [RESOLVE_BEFORE]?: Resolve })[RESOLVE_BEFORE]) || fallback;
+}
+
+/** True when walking `path` may cross a record link: a field (or `*`) is read below the first part. */
+export function mayDereference(path: Path): boolean {
+  for (let i = 1; i < path.length; i++) if (path[i]!.kind !== "index") return true;
+  return false;
+}
+
+/** True when walking `path` from `v` (as getPath does: fields of arrays map over their elements) meets a record link before the path ends. */
+export function crossesLink(v: Value, path: Path, from = 0): boolean {
+  if (from >= path.length) return false;
+  const part = path[from]!;
+  if (v instanceof RecordId) return part.kind !== "index";
+  if (Array.isArray(v)) {
+    if (part.kind === "index") return crossesLink(v[part.index], path, from + 1);
+    const next = part.kind === "all" ? from + 1 : from;
+    return v.some((el) => crossesLink(el, path, next));
+  }
+  if (!isObject(v)) return false;
+  if (part.kind === "field") return Object.hasOwn(v, part.name) && crossesLink(v[part.name], path, from + 1);
+  if (part.kind === "all") return Object.values(v).some((el) => crossesLink(el, path, from + 1));
+  return false;
+}
+
+export function getPath(v: Value, path: Path, from = 0, resolve?: Resolve): Value {
   let cur = v;
   for (let i = from; i < path.length; i++) {
     const part = path[i]!;
+    if (cur instanceof RecordId && resolve && part.kind !== "index") cur = resolve(cur);
     if (Array.isArray(cur)) {
       if (part.kind === "index") {
         cur = cur[part.index];
@@ -28,14 +67,14 @@ export function getPath(v: Value, path: Path, from = 0): Value {
       }
       const next = part.kind === "all" ? i + 1 : i;
       const arr = cur;
-      return arr.map((el) => getPath(el, path, next));
+      return arr.map((el) => getPath(el, path, next, resolve));
     }
     if (part.kind === "field") {
       cur = isObject(cur) && Object.hasOwn(cur, part.name) ? cur[part.name] : undefined;
     } else if (part.kind === "all") {
       if (!isObject(cur)) return undefined;
       const obj = cur;
-      return Object.keys(obj).map((k) => getPath(obj[k], path, i + 1));
+      return Object.keys(obj).map((k) => getPath(obj[k], path, i + 1, resolve));
     } else {
       return undefined;
     }

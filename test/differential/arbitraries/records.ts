@@ -3,9 +3,9 @@
  *
  * Every table shares one field vocabulary, so any view can filter any table on
  * any field. Record links live only in the link fields (`author`, `thread`,
- * `ref`, `links`) and in `v`; the nested object `o` never holds one. That matters
- * because SurrealDB dereferences a link under a path (`author.name` fetches the
- * user), which the circuit rejects: views only walk paths into `o`.
+ * `ref`, `links`) and in `v`; the nested object `o` never holds one, so
+ * FIELD_PATHS read stored data only and LINK_PATHS walk through links (SurrealDB
+ * reads the linked record in WHERE and `$parent` paths, not in ORDER BY).
  */
 import fc from "fast-check";
 import type { RecordChange } from "../../../src/circuit/types.js";
@@ -63,6 +63,21 @@ export const FIELD_PATHS: readonly (readonly string[])[] = [
   ["links"],
   ["id"],
   ["zz"],
+];
+
+/**
+ * Paths below a link field: SurrealDB follows the link (one or two hops, into
+ * arrays of links, to records that may not exist). `id.n` reads the row itself.
+ */
+export const LINK_PATHS: readonly (readonly string[])[] = [
+  ["author", "n"],
+  ["author", "s"],
+  ["author", "o", "x"],
+  ["thread", "n"],
+  ["thread", "author", "n"],
+  ["ref", "tags"],
+  ["links", "n"],
+  ["id", "n"],
 ];
 
 /** Fields that hold record links, with the table they usually point at. */

@@ -6,12 +6,15 @@
  * and START; and subqueries correlated through `$parent`, with `[0]`, nested
  * up to three levels below the top.
  *
- * Only texts SurrealDB 3 accepts are generated: ORDER BY keys are projected,
- * `NOT` is always followed by parentheses, and no path walks below a record link.
+ * Only texts SurrealDB 3 accepts are generated: ORDER BY keys are projected
+ * and `NOT` is always followed by parentheses. Paths walk through record links
+ * (`author.n`, `thread.author.n`) in WHERE, `$parent` references, projections
+ * and ORDER BY, except `id.n`, which only conditions read: projected, it would
+ * replace the row's `id` in SurrealDB's output.
  */
 import fc from "fast-check";
 import type { Condition, ComparisonOp, Operand, OrderKey, Projection, Query, ViewDescription } from "../query/description.js";
-import { FIELD_PATHS, LINK_FIELDS } from "./records.js";
+import { FIELD_PATHS, LINK_FIELDS, LINK_PATHS } from "./records.js";
 import { EMPTY_TABLE, NONE, type Table, type Val, keyArb, refArb, scalarArb, stringArb, tableArb, TABLES } from "./values.js";
 
 export interface ViewOptions {
@@ -59,8 +62,12 @@ const COMPARISONS: readonly ComparisonOp[] = ["=", "==", "!=", "<", "<=", ">", "
 const SET_OPS: readonly ComparisonOp[] = ["CONTAINSANY", "CONTAINSALL", "CONTAINSNONE"];
 const MEMBER_OPS: readonly ComparisonOp[] = ["IN", "INSIDE", "NOT IN", "NOTINSIDE"];
 
-const fieldPathArb = fc.constantFrom(...FIELD_PATHS);
-const fieldArb: fc.Arbitrary<Operand> = fieldPathArb.map((path) => ({ kind: "field", path }));
+/** Paths a projection or ORDER BY may name. */
+const OUTPUT_PATHS = [...FIELD_PATHS, ...LINK_PATHS.filter((p) => p[0] !== "id")];
+const fieldPathArb = fc.constantFrom(...OUTPUT_PATHS);
+/** Paths a condition may read. */
+const conditionPathArb = fc.oneof({ arbitrary: fc.constantFrom(...FIELD_PATHS), weight: 3 }, { arbitrary: fc.constantFrom(...LINK_PATHS), weight: 1 });
+const fieldArb: fc.Arbitrary<Operand> = conditionPathArb.map((path) => ({ kind: "field", path }));
 
 const literalArb: fc.Arbitrary<Val> = fc.oneof(
   { arbitrary: scalarArb, weight: 8 },
@@ -85,7 +92,7 @@ function operandArb(listy: boolean, scope: Scope): fc.Arbitrary<Operand> {
     { arbitrary: paramPathArb.map((path): Operand => ({ kind: "param", name: "p2", path })), weight: 2 },
   ];
   if (scope.unboundParams) choices.push({ arbitrary: fc.constant<Operand>({ kind: "param", name: "pz", path: [] }), weight: 1 });
-  if (scope.inSubquery && scope.freeParentRefs) choices.push({ arbitrary: fieldPathArb.map((path): Operand => ({ kind: "parent", path })), weight: 3 });
+  if (scope.inSubquery && scope.freeParentRefs) choices.push({ arbitrary: conditionPathArb.map((path): Operand => ({ kind: "parent", path })), weight: 3 });
   return fc.oneof(...choices);
 }
 
@@ -210,7 +217,7 @@ const SHADOWING_ALIASES = ["n", "s", "o", "v", "b", "tags"] as const;
 function orderArb(star: boolean, fields: readonly Projection[], shadowed: ReadonlySet<string>): fc.Arbitrary<OrderKey[]> {
   const candidates: { path: readonly string[]; alias?: string | undefined }[] = [];
   if (star) {
-    for (const path of FIELD_PATHS) if (!shadowed.has(path[0]!)) candidates.push({ path });
+    for (const path of OUTPUT_PATHS) if (!shadowed.has(path[0]!)) candidates.push({ path });
   } else {
     for (const f of fields) if (f.kind === "field") candidates.push({ path: f.path, alias: f.alias });
   }
