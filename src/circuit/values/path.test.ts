@@ -62,4 +62,17 @@ describe("field paths", () => {
     expect(crossesLink({ a: link }, [f("a"), { kind: "index", index: 0 }])).toBe(false);
     expect(crossesLink({ a: { b: 1 } }, [f("a"), f("b")])).toBe(false);
   });
+
+  it("read `*` as SurrealDB 3 does: an object whole, an array element-wise, anything else as [x]", () => {
+    const f = (name: string) => ({ kind: "field" as const, name });
+    const all = { kind: "all" as const };
+    const doc = { o: { a: 1, b: 2 }, arr: [{ a: 1 }, { a: 2 }], s: "x" };
+    expect(getPath(doc, [f("o"), all])).toEqual({ a: 1, b: 2 });
+    expect(getPath(doc, [f("o"), all, f("a")])).toBe(1);
+    expect(getPath(doc, [f("arr"), all, f("a")])).toEqual([1, 2]);
+    expect(getPath(doc, [f("arr"), all, { kind: "index", index: 0 }])).toEqual([undefined, undefined]);
+    expect(getPath(doc, [f("s"), all])).toEqual(["x"]);
+    expect(getPath(doc, [f("nope"), all])).toEqual([undefined]);
+    expect(getPath(doc, [f("nope"), all, { kind: "index", index: 0 }])).toBeUndefined();
+  });
 });

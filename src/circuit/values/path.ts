@@ -1,7 +1,7 @@
 /**
  * Field paths (`a.b[0].*`) evaluated with SurrealDB's rules: a field of an
  * array maps over its elements (`tags.name` → every tag's name), `[n]` indexes,
- * `*` spreads; anything else is NONE.
+ * `*` maps over an array and keeps an object whole; anything else is NONE.
  *
  * A record link met with a field still to read (`author.name`) is followed
  * when a `Resolve` is given, as SurrealDB does in WHERE and in `$parent`
@@ -72,9 +72,10 @@ export function getPath(v: Value, path: Path, from = 0, resolve?: Resolve): Valu
     if (part.kind === "field") {
       cur = isObject(cur) && Object.hasOwn(cur, part.name) ? cur[part.name] : undefined;
     } else if (part.kind === "all") {
-      if (!isObject(cur)) return undefined;
-      const obj = cur;
-      return Object.keys(obj).map((k) => getPath(obj[k], path, i + 1, resolve));
+      // `x.*` (SurrealDB 3): an object is itself, an array maps the rest over its
+      // elements (above), anything else (NONE too) becomes the array `[x]`.
+      if (isObject(cur)) continue;
+      return getPath([cur], path, i + 1, resolve);
     } else {
       return undefined;
     }

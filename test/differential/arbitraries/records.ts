@@ -80,6 +80,18 @@ export const LINK_PATHS: readonly (readonly string[])[] = [
   ["id", "n"],
 ];
 
+/** Paths through `*`: an object stays whole, an array maps, anything else becomes `[x]`. */
+export const STAR_PATHS: readonly (readonly string[])[] = [
+  ["o", "*"],
+  ["o", "*", "x"],
+  ["o", "*", "y", "z"],
+  ["tags", "*"],
+  ["s", "*"],
+  ["zz", "*"],
+  ["links", "*", "n"],
+  ["author", "*", "n"],
+];
+
 /** Fields that hold record links, with the table they usually point at. */
 export const LINK_FIELDS: readonly { readonly field: string; readonly table: Table | undefined }[] = [
   { field: "author", table: "user" },

@@ -14,7 +14,7 @@
  */
 import fc from "fast-check";
 import type { Condition, ComparisonOp, Operand, OrderKey, Projection, Query, ViewDescription } from "../query/description.js";
-import { FIELD_PATHS, LINK_FIELDS, LINK_PATHS } from "./records.js";
+import { FIELD_PATHS, LINK_FIELDS, LINK_PATHS, STAR_PATHS } from "./records.js";
 import { EMPTY_TABLE, NONE, type Table, type Val, keyArb, refArb, scalarArb, stringArb, tableArb, TABLES } from "./values.js";
 
 export interface ViewOptions {
@@ -66,7 +66,11 @@ const MEMBER_OPS: readonly ComparisonOp[] = ["IN", "INSIDE", "NOT IN", "NOTINSID
 const OUTPUT_PATHS = [...FIELD_PATHS, ...LINK_PATHS.filter((p) => p[0] !== "id")];
 const fieldPathArb = fc.constantFrom(...OUTPUT_PATHS);
 /** Paths a condition may read. */
-const conditionPathArb = fc.oneof({ arbitrary: fc.constantFrom(...FIELD_PATHS), weight: 3 }, { arbitrary: fc.constantFrom(...LINK_PATHS), weight: 1 });
+const conditionPathArb = fc.oneof(
+  { arbitrary: fc.constantFrom(...FIELD_PATHS), weight: 6 },
+  { arbitrary: fc.constantFrom(...LINK_PATHS), weight: 2 },
+  { arbitrary: fc.constantFrom(...STAR_PATHS), weight: 1 },
+);
 const fieldArb: fc.Arbitrary<Operand> = conditionPathArb.map((path) => ({ kind: "field", path }));
 
 const literalArb: fc.Arbitrary<Val> = fc.oneof(

@@ -42,7 +42,11 @@ function renderOrderKey(k: OrderKey): string {
 }
 
 export function renderPath(path: readonly string[]): string {
-  return path.map(escapeIdent).join(".");
+  return path.map((part) => (part === "*" ? part : escapeIdent(part))).join(".");
+}
+
+function below(param: string, path: readonly string[]): string {
+  return path.length === 0 ? param : `${param}.${renderPath(path)}`;
 }
 
 export function renderOperand(o: Operand, options: RenderOptions = {}): string {
@@ -52,9 +56,9 @@ export function renderOperand(o: Operand, options: RenderOptions = {}): string {
     case "literal":
       return toSurql(o.value);
     case "param":
-      return [`$${options.paramPrefix ?? ""}${o.name}`, ...o.path.map(escapeIdent)].join(".");
+      return below(`$${options.paramPrefix ?? ""}${o.name}`, o.path);
     case "parent":
-      return ["$parent", ...o.path.map(escapeIdent)].join(".");
+      return below("$parent", o.path);
   }
 }
 
