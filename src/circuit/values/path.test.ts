@@ -48,6 +48,9 @@ describe("field paths", () => {
     expect(getPath(doc, [f("author"), { kind: "index", index: 0 }], 0, resolve)).toBeUndefined();
     expect(getPath(doc, [f("author")], 0, resolve)).toBe(u1);
     expect(getPath(doc, [f("author"), f("n")])).toBeUndefined();
+    expect(getPath(doc, [f("author"), { kind: "all" }, f("n")], 0, resolve)).toBe(5);
+    expect(getPath(doc, [f("lost"), { kind: "all" }, f("n")], 0, resolve)).toBeUndefined();
+    expect(getPath(doc, [f("authors"), { kind: "all" }, f("n")], 0, resolve)).toEqual([5, undefined]);
   });
 
   it("tell which paths may cross a link, and whether a value's path does", () => {

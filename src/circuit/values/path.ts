@@ -59,7 +59,11 @@ export function getPath(v: Value, path: Path, from = 0, resolve?: Resolve): Valu
   let cur = v;
   for (let i = from; i < path.length; i++) {
     const part = path[i]!;
-    if (cur instanceof RecordId && resolve && part.kind !== "index") cur = resolve(cur);
+    if (cur instanceof RecordId && resolve && part.kind !== "index") {
+      cur = resolve(cur);
+      // `link.*` is the linked record itself, or NONE when it does not exist.
+      if (part.kind === "all") continue;
+    }
     if (Array.isArray(cur)) {
       if (part.kind === "index") {
         cur = cur[part.index];
