@@ -130,6 +130,25 @@ describe("$parent paths through a record link", () => {
   });
 });
 
+describe("a change that both starts a subquery and moves the rows it reads", () => {
+  it("does not push to the new subquery a change it already reflects", () => {
+    const c = new Circuit();
+    c.registerView(view("v", "SELECT *, (SELECT * FROM thread WHERE author = $parent.id AND author.n = 1) AS ts FROM user"));
+    c.registerView(view("w", "SELECT *, (SELECT * FROM thread WHERE author = $parent.id AND author.n = 1 ORDER BY at LIMIT 1 START 1) AS ts FROM user"));
+    // user:1's subqueries exist already, so the threads' links to user:2 are indexed.
+    c.ingest([create("user:1"), create("thread:1", { at: 1, author: link("user:2") }), create("thread:2", { at: 2, author: link("user:2") })]);
+    // Creating user:2 starts its subqueries (which see user:2) and makes both threads read n = 1.
+    const created = c.ingest([create("user:2", { n: 1 })]);
+    expect(eventsFor(created, "v")).toEqual(["CREATED thread:1 v1", "CREATED thread:2 v1", "CREATED user:2 v1"]);
+    expect(eventsFor(created, "w")).toEqual(["CREATED thread:2 v1", "CREATED user:2 v1"]);
+    const deleted = c.ingest([remove("thread:1")]);
+    expect(eventsFor(deleted, "v")).toEqual(["DELETED thread:1 v1"]);
+    expect(eventsFor(deleted, "w")).toEqual(["DELETED thread:2 v1"]);
+    expect(members(c, "v")).toEqual(["thread:2", "user:1", "user:2"]);
+    expect(members(c, "w")).toEqual(["user:1", "user:2"]);
+  });
+});
+
 describe("link dependencies across restarts", () => {
   it("a restored circuit moves rows when linked records change, as the original does", () => {
     const a = new Circuit();

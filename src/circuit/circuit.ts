@@ -139,17 +139,18 @@ export class Circuit {
   private changed(id: RecordId, before: Row | undefined, after: Row | undefined): void {
     const readers = this.linkIndex.readersOf(id);
     if (readers.length === 0) {
-      this.dispatch(before, after);
+      this.dispatch([[before, after]]);
     } else {
       const text = id.text;
       const resolveBefore: Resolve = (link) => (link.text === text ? before : this.store.get(link));
       // The record may read itself (a link to itself, or a cycle back to it).
-      this.dispatch(before && asBefore(before, resolveBefore), after);
+      const changes: [Row | undefined, Row | undefined][] = [[before && asBefore(before, resolveBefore), after]];
       for (const readerId of readers) {
         if (readerId.text === text) continue;
         const row = this.store.get(readerId);
-        if (row) this.dispatch(asBefore(row, resolveBefore), row);
+        if (row) changes.push([asBefore(row, resolveBefore), row]);
       }
+      this.dispatch(changes);
       for (const readerId of readers) {
         const row = this.store.get(readerId);
         if (row) this.linkIndex.index(row, this.resolve);
@@ -161,13 +162,28 @@ export class Circuit {
     }
   }
 
-  private dispatch(before: Row | undefined, after: Row | undefined): void {
-    const nodes = this.nodesByTable.get((before ?? after)!.id.table);
-    if (!nodes) return;
-    // Collected first: pushing may create instances (which read the updated store) or destroy some.
+  /**
+   * Pushes row changes (all due to one record change) to the instances they may
+   * affect. Every target is collected before anything is pushed: pushing may
+   * create instances, which read the store as it is now and must not then be
+   * pushed a change they already reflect; or destroy some, which are skipped.
+   */
+  private dispatch(changes: readonly (readonly [Row | undefined, Row | undefined])[]): void {
     const targets: QueryInstance[] = [];
-    for (const node of nodes) node.collect(before, after, targets);
-    for (const inst of targets) if (!inst.destroyed) inst.push(before, after);
+    const changeOf: number[] = [];
+    for (let c = 0; c < changes.length; c++) {
+      const [before, after] = changes[c]!;
+      const nodes = this.nodesByTable.get((before ?? after)!.id.table);
+      if (!nodes) continue;
+      for (const node of nodes) node.collect(before, after, targets);
+      while (changeOf.length < targets.length) changeOf.push(c);
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const inst = targets[i]!;
+      if (inst.destroyed) continue;
+      const [before, after] = changes[changeOf[i]!]!;
+      inst.push(before, after);
+    }
   }
 
   private collectDeltas(): ViewDelta[] {
