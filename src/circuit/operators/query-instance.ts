@@ -27,8 +27,6 @@ export interface InstanceHost {
 }
 
 export class QueryInstance implements Pushable, RowSink {
-  readonly dispatchHash: unknown;
-  readonly keyed: boolean;
   readonly env: Env;
   destroyed = false;
   private readonly node: PlanNode<QueryInstance>;
@@ -51,8 +49,6 @@ export class QueryInstance implements Pushable, RowSink {
     this.view = view;
     this.host = host;
     this.node = host.acquireNode(plan);
-    this.keyed = plan.dispatch !== undefined;
-    this.dispatchHash = plan.dispatch ? dispatchKey(plan.dispatch.envKey(env)) : undefined;
     this.topK = isWindowed(plan) ? new TopK(plan.order, plan.start, plan.limit, this) : undefined;
     this.filter = new Filter(plan.where, env, this.topK ?? this);
     this.node.add(this);
@@ -80,9 +76,9 @@ export class QueryInstance implements Pushable, RowSink {
 
   private populate(): void {
     const plan = this.plan;
-    const rows = this.keyed
-      ? this.host.store.lookup(plan.table, plan.dispatch!.rowPath, this.dispatchHash)
-      : this.host.store.table(plan.table);
+    const d = plan.dispatch;
+    const rows =
+      d?.kind === "equal" ? this.host.store.lookup(plan.table, d.rowPath, dispatchKey(d.envValue(this.env))) : this.host.store.table(plan.table);
     for (const row of rows.values()) this.filter.push(undefined, row);
   }
 

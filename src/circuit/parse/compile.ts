@@ -7,7 +7,8 @@
 import { SurrealQL } from "@surrealdb/ql-wasm";
 import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
-import { isWindowed, type Env, type Evaluator, type OrderKey, type ParamRead, type QueryPlan } from "../plan/query-plan.js";
+import { dispatchFor, type Dispatch } from "../plan/dispatch.js";
+import { isWindowed, type Evaluator, type OrderKey, type ParamRead, type QueryPlan } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
 import { crossesLink, getPath, mayDereference, pathGetter, pathText, resolverFor, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
@@ -104,7 +105,7 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
     limit = limit === Infinity ? 1 : Math.max(0, Math.min(1, limit - index));
   }
 
-  if (dispatch && dispatch.rowPath.length === 1 && isField(dispatch.rowPath[0], "id") && start === 0 && limit >= 1) {
+  if (dispatch?.kind === "equal" && dispatch.rowPath.length === 1 && isField(dispatch.rowPath[0], "id") && start === 0 && limit >= 1) {
     // `id = …` matches at most one row, so a window starting at 0 keeps it: no top-k needed.
     limit = Infinity;
   }
@@ -493,25 +494,36 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
 // ---------- dispatch ----------
 
 /**
- * Finds a top-level conjunct `field = E` (or `E = field`) where E reads no row:
- * instances of the plan are then indexed by E's value, and a row reaches only
- * the instances whose key equals its field's value.
+ * Picks the top-level conjunct `field op E` (E reads no row, the field path
+ * crosses no link) that best narrows which instances a row change visits:
+ * equality before membership before ranges, and an E that differs between
+ * instances (a param, `$parent`) before a constant one.
  */
-function findDispatch(cond: Ast, scope: Scope): QueryPlan["dispatch"] {
+function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
   const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [] };
+  let best: { rank: number; dispatch: Dispatch } | undefined;
   for (const c of conjuncts(cond)) {
     const bin = c?.Expression?.Binary;
-    if (!bin || (bin.o !== "Equal" && bin.o !== "Exact")) continue;
+    if (!bin) continue;
     const l = compileExpr(bin.l, probe);
     const r = compileExpr(bin.r, probe);
-    const [field, key] = l.rowPath && !r.readsRow ? [l, r] : r.rowPath && !l.readsRow ? [r, l] : [undefined, undefined];
-    // A path that may cross a link has no stable value to bucket rows by.
-    if (!field?.rowPath || !key || mayDereference(field.rowPath)) continue;
-    // A path through an array maps over it; its value is then an array, still hashable.
-    const envKey = key.eval;
-    return { rowPath: field.rowPath, rowValue: pathGetter(field.rowPath), envKey: (env: Env) => envKey(undefined, env) };
+    const rowOnLeft = isIndexablePath(l) && !r.readsRow;
+    const [field, other] = rowOnLeft ? [l, r] : isIndexablePath(r) && !l.readsRow ? [r, l] : [undefined, undefined];
+    if (!field?.rowPath || !other) continue;
+    const envEval = other.eval;
+    const dispatch = dispatchFor(String(bin.o), rowOnLeft, field.rowPath, pathGetter(field.rowPath), (env) => envEval(undefined, env));
+    if (!dispatch) continue;
+    const rank = DISPATCH_RANK[dispatch.kind] + (other.constant ? 3 : 0);
+    if (!best || rank < best.rank) best = { rank, dispatch };
   }
-  return undefined;
+  return best?.dispatch;
+}
+
+const DISPATCH_RANK: { readonly [kind in Dispatch["kind"]]: number } = { equal: 0, member: 1, range: 2 };
+
+/** A row field path whose value can key an index: one that cannot cross a record link. */
+function isIndexablePath(c: Compiled): boolean {
+  return c.rowPath !== undefined && !mayDereference(c.rowPath);
 }
 
 function conjuncts(cond: Ast): Ast[] {

@@ -93,6 +93,17 @@ describe("compileQuery accepts the supported grammar", () => {
   it("shares one plan shape between views that differ only in params", () => {
     const q = "SELECT * FROM msg WHERE room = $room";
     expect(compileQuery(q).key).toBe(compileQuery(q).key);
-    expect(compileQuery(q).dispatch?.rowPath).toEqual([{ kind: "field", name: "room" }]);
+    expect(compileQuery(q).dispatch).toMatchObject({ kind: "equal", rowPath: [{ kind: "field", name: "room" }] });
+  });
+
+  it("indexes instances on the most selective conjunct: equality, then membership, then a range; a param before a constant", () => {
+    const kind = (q: string) => compileQuery(q).dispatch?.kind;
+    expect(kind("SELECT * FROM t WHERE n < $max AND tags CONTAINS $tag AND room = $room")).toBe("equal");
+    expect(kind("SELECT * FROM t WHERE n < $max AND $tag IN tags")).toBe("member");
+    expect(kind("SELECT * FROM t WHERE active = true AND price < $max")).toBe("range");
+    expect(kind("SELECT * FROM t WHERE active = true AND price < 5")).toBe("equal");
+    expect(kind("SELECT * FROM t WHERE a.b = $x OR n = 1")).toBeUndefined();
+    // A path that may cross a record link has no stable value to index.
+    expect(kind("SELECT * FROM t WHERE author.n = $n")).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  * `Env`), so predicates are compiled to closures once per shape.
  */
 import type { Path, Resolve } from "../values/path.js";
+import type { Dispatch } from "./dispatch.js";
 import type { Value } from "../values/value.js";
 
 /**
@@ -41,11 +42,8 @@ export interface QueryPlan {
   readonly key: string;
   readonly table: string;
   readonly where: Evaluator | undefined;
-  /**
-   * An equality conjunct `rowPath = envKey` of `where`: instances are found by
-   * the hash of `envKey(env)`, rows by the hash of their value at `rowPath`.
-   */
-  readonly dispatch: { readonly rowPath: Path; readonly rowValue: (row: Value) => Value; readonly envKey: (env: Env) => Value } | undefined;
+  /** A conjunct of `where` that indexes the plan's instances (plan/dispatch.ts). */
+  readonly dispatch: Dispatch | undefined;
   readonly order: readonly OrderKey[];
   readonly start: number;
   /** `Infinity` when there is no LIMIT. */

@@ -1,0 +1,53 @@
+/**
+ * How a plan node finds the instances a row change may affect, by the plan's
+ * dispatch conjunct (plan/dispatch.ts). Every implementation keeps the
+ * dispatch invariant: an instance for which the conjunct holds on `before` or
+ * on `after` is collected; each collected instance appears once.
+ */
+import type { Dispatch } from "../plan/dispatch.js";
+import type { Env } from "../plan/query-plan.js";
+import type { Row } from "../store.js";
+import { EqualIndex } from "./equal-index.js";
+import { MemberIndex } from "./member-index.js";
+import { RangeIndex } from "./range-index.js";
+
+export interface Indexed {
+  readonly env: Env;
+}
+
+export interface InstanceIndex<I extends Indexed> {
+  add(inst: I): void;
+  delete(inst: I): void;
+  /** Appends each instance the change may affect, once. */
+  collect(before: Row | undefined, after: Row | undefined, out: I[]): void;
+}
+
+export function instanceIndex<I extends Indexed>(dispatch: Dispatch | undefined): InstanceIndex<I> {
+  switch (dispatch?.kind) {
+    case undefined:
+      return new EveryInstance<I>();
+    case "equal":
+      return new EqualIndex<I>(dispatch);
+    case "member":
+      return new MemberIndex<I>(dispatch);
+    case "range":
+      return new RangeIndex<I>(dispatch);
+  }
+}
+
+/** No dispatch conjunct: every change visits every instance. */
+class EveryInstance<I extends Indexed> implements InstanceIndex<I> {
+  private readonly all = new Set<I>();
+
+  add(inst: I): void {
+    this.all.add(inst);
+  }
+
+  delete(inst: I): void {
+    this.all.delete(inst);
+  }
+
+  collect(_before: Row | undefined, _after: Row | undefined, out: I[]): void {
+    for (const i of this.all) out.push(i);
+  }
+}
