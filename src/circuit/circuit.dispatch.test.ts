@@ -22,6 +22,8 @@ const QUERIES = [
   "SELECT * FROM t WHERE $p > x",
   "SELECT * FROM t WHERE $p <= x",
   "SELECT * FROM t WHERE x >= $p AND x < $q",
+  "SELECT * FROM t WHERE $p < x AND x <= $q AND n < 3",
+  "SELECT * FROM t WHERE x > $p AND x <= 2 ORDER BY n DESC LIMIT 2",
   "SELECT * FROM t WHERE x = $p",
 ];
 
@@ -44,10 +46,10 @@ const change: fc.Arbitrary<RecordChange> = fc.record({
   body,
 });
 
-describe("instance indices (equal, member, range) visit every instance whose conjunct holds", () => {
+describe("instance indices (equal, member, range, interval) visit every instance whose conjunct holds", () => {
   it("uses the index the test means to exercise", () => {
     const kinds = QUERIES.map((q) => compileQuery(q).dispatch?.kind);
-    expect(kinds).toEqual(["member", "member", "member", "member", "member", "member", "member", "range", "range", "range", "range", "range", "equal"]);
+    expect(kinds).toEqual(["member", "member", "member", "member", "member", "member", "member", "range", "range", "range", "range", "interval", "interval", "interval", "equal"]);
   });
 
   it("keeps many same-shape views equal to a full evaluation over random changes", () => {

@@ -139,7 +139,7 @@ export class Circuit {
   private changed(id: RecordId, before: Row | undefined, after: Row | undefined): void {
     const readers = this.linkIndex.readersOf(id);
     if (readers.length === 0) {
-      this.dispatch([[before, after]]);
+      this.dispatchOne(before, after);
     } else {
       const text = id.text;
       const resolveBefore: Resolve = (link) => (link.text === text ? before : this.store.get(link));
@@ -160,6 +160,15 @@ export class Circuit {
       if (after) this.linkIndex.index(after, this.resolve);
       else this.linkIndex.unindex(id);
     }
+  }
+
+  /** `dispatch` for a single row change, without its bookkeeping: the hot path. */
+  private dispatchOne(before: Row | undefined, after: Row | undefined): void {
+    const nodes = this.nodesByTable.get((before ?? after)!.id.table);
+    if (!nodes) return;
+    const targets: QueryInstance[] = [];
+    for (const node of nodes) node.collect(before, after, targets);
+    for (const inst of targets) if (!inst.destroyed) inst.push(before, after);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Dispatch } from "../plan/dispatch.js";
 import type { Env } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
 import { EqualIndex } from "./equal-index.js";
+import { IntervalIndex } from "./interval-index.js";
 import { MemberIndex } from "./member-index.js";
 import { RangeIndex } from "./range-index.js";
 
@@ -32,6 +33,8 @@ export function instanceIndex<I extends Indexed>(dispatch: Dispatch | undefined)
       return new MemberIndex<I>(dispatch);
     case "range":
       return new RangeIndex<I>(dispatch);
+    case "interval":
+      return new IntervalIndex<I>(dispatch);
   }
 }
 

@@ -26,12 +26,25 @@ interface SortKey {
   readonly id: RecordId;
 }
 
-/** A tree key carries its row: keys are replaced, never mutated, whenever a row changes. */
+/**
+ * A tree key carries its row. When a row changes without moving (equal order
+ * values), its entry keeps its place and takes the new row; otherwise the old
+ * entry is erased and a new one inserted.
+ */
 interface Entry extends SortKey {
-  readonly row: Row;
+  row: Row;
 }
 
 export function sortComparator(order: readonly OrderKey[]): (a: SortKey, b: SortKey) => number {
+  if (order.length === 1) {
+    // The common case, called a few dozen times per tree operation: no loop.
+    const descending = order[0]!.descending;
+    return (a, b) => {
+      const c = compareValues(a.values[0], b.values[0]);
+      if (c !== 0) return descending ? -c : c;
+      return compareRecordIds(a.id, b.id);
+    };
+  }
   return (a, b) => {
     for (let i = 0; i < order.length; i++) {
       const c = compareValues(a.values[i], b.values[i]);
@@ -51,7 +64,8 @@ export class TopK implements RowSink {
   private readonly start: number;
   private readonly limit: number;
   private readonly next: RowSink;
-  private readonly tree: BTree<Entry, undefined>;
+  /** Each entry is also its own value, so `get` finds the stored entry for an equal key. */
+  private readonly tree: BTree<Entry, Entry>;
   private lo: Entry | undefined;
   private hi: Entry | undefined;
   private count = 0;
@@ -62,7 +76,7 @@ export class TopK implements RowSink {
     this.start = start;
     this.limit = limit;
     this.next = next;
-    this.tree = new BTree<Entry, undefined>(undefined, sortComparator(order));
+    this.tree = new BTree<Entry, Entry>(undefined, sortComparator(order));
   }
 
   /** Rows currently in the window, in order. */
@@ -86,8 +100,16 @@ export class TopK implements RowSink {
   }
 
   change(before: Row, after: Row): void {
-    this.erase(this.keyOf(before));
-    this.insert(this.keyOf(after));
+    const kb = this.keyOf(before);
+    const ka = this.keyOf(after);
+    if (this.cmp(kb, ka) === 0) {
+      // Same place in the order (most updates leave the sort keys alone): swap the row in.
+      this.tree.get(kb)!.row = after;
+      if (this.count > 0 && this.cmp(kb, this.lo!) >= 0 && this.cmp(kb, this.hi!) <= 0) this.next.change(before, after);
+      return;
+    }
+    this.erase(kb);
+    this.insert(ka);
     this.flush(before);
   }
 
@@ -110,7 +132,7 @@ export class TopK implements RowSink {
   }
 
   private insert(k: Entry): void {
-    this.tree.set(k, undefined);
+    this.tree.set(k, k);
     if (this.limit === 0) return;
     if (this.count === 0) {
       if (this.tree.size > this.start) {

@@ -7,7 +7,7 @@
 import { SurrealQL } from "@surrealdb/ql-wasm";
 import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
-import { dispatchFor, type Dispatch } from "../plan/dispatch.js";
+import { dispatchFor, intervalOf, type Dispatch, type RangeDispatch } from "../plan/dispatch.js";
 import { isWindowed, type Evaluator, type OrderKey, type ParamRead, type QueryPlan } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
 import { crossesLink, getPath, mayDereference, pathGetter, pathText, resolverFor, type Path, type PathPart } from "../values/path.js";
@@ -496,12 +496,13 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
 /**
  * Picks the top-level conjunct `field op E` (E reads no row, the field path
  * crosses no link) that best narrows which instances a row change visits:
- * equality before membership before ranges, and an E that differs between
- * instances (a param, `$parent`) before a constant one.
+ * equality, then membership, then an interval (two ranges on one field), then
+ * a range; an E that differs between instances (a param, `$parent`) before a
+ * constant one.
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
   const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [] };
-  let best: { rank: number; dispatch: Dispatch } | undefined;
+  const candidates: { dispatch: Dispatch; constant: boolean }[] = [];
   for (const c of conjuncts(cond)) {
     const bin = c?.Expression?.Binary;
     if (!bin) continue;
@@ -512,14 +513,25 @@ function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
     if (!field?.rowPath || !other) continue;
     const envEval = other.eval;
     const dispatch = dispatchFor(String(bin.o), rowOnLeft, field.rowPath, pathGetter(field.rowPath), (env) => envEval(undefined, env));
-    if (!dispatch) continue;
-    const rank = DISPATCH_RANK[dispatch.kind] + (other.constant ? 3 : 0);
+    if (dispatch) candidates.push({ dispatch, constant: other.constant !== undefined });
+  }
+  // A lower and an upper bound on one field make an interval.
+  const ranges = candidates.filter((c) => c.dispatch.kind === "range");
+  for (const [i, a] of ranges.entries()) {
+    for (const b of ranges.slice(i + 1)) {
+      const interval = intervalOf(a.dispatch as RangeDispatch, b.dispatch as RangeDispatch);
+      if (interval) candidates.push({ dispatch: interval, constant: a.constant && b.constant });
+    }
+  }
+  let best: { rank: number; dispatch: Dispatch } | undefined;
+  for (const { dispatch, constant } of candidates) {
+    const rank = DISPATCH_RANK[dispatch.kind] + (constant ? 4 : 0);
     if (!best || rank < best.rank) best = { rank, dispatch };
   }
   return best?.dispatch;
 }
 
-const DISPATCH_RANK: { readonly [kind in Dispatch["kind"]]: number } = { equal: 0, member: 1, range: 2 };
+const DISPATCH_RANK: { readonly [kind in Dispatch["kind"]]: number } = { equal: 0, member: 1, interval: 2, range: 3 };
 
 /** A row field path whose value can key an index: one that cannot cross a record link. */
 function isIndexablePath(c: Compiled): boolean {

@@ -96,12 +96,14 @@ describe("compileQuery accepts the supported grammar", () => {
     expect(compileQuery(q).dispatch).toMatchObject({ kind: "equal", rowPath: [{ kind: "field", name: "room" }] });
   });
 
-  it("indexes instances on the most selective conjunct: equality, then membership, then a range; a param before a constant", () => {
+  it("indexes instances on the most selective conjunct: equality, membership, interval, range; a param before a constant", () => {
     const kind = (q: string) => compileQuery(q).dispatch?.kind;
     expect(kind("SELECT * FROM t WHERE n < $max AND tags CONTAINS $tag AND room = $room")).toBe("equal");
     expect(kind("SELECT * FROM t WHERE n < $max AND $tag IN tags")).toBe("member");
     expect(kind("SELECT * FROM t WHERE active = true AND price < $max")).toBe("range");
     expect(kind("SELECT * FROM t WHERE active = true AND price < 5")).toBe("equal");
+    expect(kind("SELECT * FROM t WHERE score >= $lo AND score < $hi")).toBe("interval");
+    expect(kind("SELECT * FROM t WHERE score >= $lo AND price < $hi")).toBe("range");
     expect(kind("SELECT * FROM t WHERE a.b = $x OR n = 1")).toBeUndefined();
     // A path that may cross a record link has no stable value to index.
     expect(kind("SELECT * FROM t WHERE author.n = $n")).toBeUndefined();

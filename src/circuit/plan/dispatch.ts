@@ -11,7 +11,9 @@
  *   — the conjunct can hold only when one of the row's keys is one of the
  *   instance's (keys are `dispatchKey`s, equal for values SurrealDB equates);
  * - range: `field < E` (and <=, >, >=, either way round) — instances sorted by
- *   E's value, and SurrealDB's `<` is the total order `compareValues`.
+ *   E's value, and SurrealDB's `<` is the total order `compareValues`;
+ * - interval: a lower and an upper range on one field (`field >= A AND field < B`)
+ *   — instances are intervals, and a row visits those holding its value.
  *
  * Invariant (what makes skipping exact): when the conjunct holds for a row and
  * an instance, the instance is among those the index returns for that row.
@@ -45,13 +47,27 @@ export type RangeOp = "lt" | "le" | "gt" | "ge";
 
 export interface RangeDispatch {
   readonly kind: "range";
+  readonly rowPath: Path;
   /** `rowValue(row) op bound`. */
   readonly op: RangeOp;
   readonly rowValue: (row: Value) => Value;
   readonly envBound: (env: Env) => Value;
 }
 
-export type Dispatch = EqualDispatch | MemberDispatch | RangeDispatch;
+/** One end of an interval: `field > A` / `field >= A` (lower), `field < B` / `field <= B` (upper). */
+export interface IntervalBound {
+  readonly inclusive: boolean;
+  readonly envBound: (env: Env) => Value;
+}
+
+export interface IntervalDispatch {
+  readonly kind: "interval";
+  readonly rowValue: (row: Value) => Value;
+  readonly lower: IntervalBound;
+  readonly upper: IntervalBound;
+}
+
+export type Dispatch = EqualDispatch | MemberDispatch | RangeDispatch | IntervalDispatch;
 
 type Get = (row: Value) => Value;
 type EnvGet = (env: Env) => Value;
@@ -79,20 +95,38 @@ export function dispatchFor(op: string, rowOnLeft: boolean, rowPath: Path, row: 
       // `E ANYINSIDE field`
       return rowOnLeft ? undefined : anyOf(row, env);
     case "LessThan":
-      return range(rowOnLeft ? "lt" : "gt", row, env);
+      return range(rowOnLeft ? "lt" : "gt", rowPath, row, env);
     case "LessThanOrEqual":
-      return range(rowOnLeft ? "le" : "ge", row, env);
+      return range(rowOnLeft ? "le" : "ge", rowPath, row, env);
     case "MoreThan":
-      return range(rowOnLeft ? "gt" : "lt", row, env);
+      return range(rowOnLeft ? "gt" : "lt", rowPath, row, env);
     case "MoreThanOrEqual":
-      return range(rowOnLeft ? "ge" : "le", row, env);
+      return range(rowOnLeft ? "ge" : "le", rowPath, row, env);
     default:
       return undefined;
   }
 }
 
-function range(op: RangeOp, row: Get, env: EnvGet): RangeDispatch {
-  return { kind: "range", op, rowValue: row, envBound: env };
+function range(op: RangeOp, rowPath: Path, row: Get, env: EnvGet): RangeDispatch {
+  return { kind: "range", op, rowPath, rowValue: row, envBound: env };
+}
+
+/** A lower and an upper range on the same field, as one interval; undefined when `a` and `b` are not such a pair. */
+export function intervalOf(a: RangeDispatch, b: RangeDispatch): IntervalDispatch | undefined {
+  if (pathKey(a.rowPath) !== pathKey(b.rowPath)) return undefined;
+  const isLower = (r: RangeDispatch) => r.op === "gt" || r.op === "ge";
+  if (isLower(a) === isLower(b)) return undefined;
+  const [lower, upper] = isLower(a) ? [a, b] : [b, a];
+  return {
+    kind: "interval",
+    rowValue: a.rowValue,
+    lower: { inclusive: lower.op === "ge", envBound: lower.envBound },
+    upper: { inclusive: upper.op === "le", envBound: upper.envBound },
+  };
+}
+
+function pathKey(path: Path): string {
+  return JSON.stringify(path);
 }
 
 /** The row's field contains E: `contains(field, E)` holds only if E is one of the field's elements (or keys). */

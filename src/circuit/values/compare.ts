@@ -57,6 +57,7 @@ export function compareRecordIds(a: RecordId, b: RecordId): number {
 }
 
 export function compareValues(a: Value, b: Value): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
