@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Circuit } from "./circuit.js";
 import { evaluateView } from "./evaluate.js";
 import { compileQuery } from "./parse/compile.js";
+import { create, eventsFor, update, view } from "./testing.js";
 import type { RecordChange, WireValue } from "./types.js";
 
 // Each query's first conjunct is the one its plan indexes instances by
@@ -25,6 +26,10 @@ const QUERIES = [
   "SELECT * FROM t WHERE $p < x AND x <= $q AND n < 3",
   "SELECT * FROM t WHERE x > $p AND x <= 2 ORDER BY n DESC LIMIT 2",
   "SELECT * FROM t WHERE x = $p",
+  // Windows over the plan's shared sorted rows (operators/window.ts).
+  "SELECT * FROM t WHERE x >= $p ORDER BY n DESC LIMIT 1",
+  "SELECT * FROM t WHERE x CONTAINS $p ORDER BY n LIMIT 1 START 1",
+  "SELECT * FROM t WHERE $p > x ORDER BY n, x LIMIT 3 START 2",
 ];
 
 const scalar: fc.Arbitrary<WireValue> = fc.oneof(
@@ -49,7 +54,22 @@ const change: fc.Arbitrary<RecordChange> = fc.record({
 describe("instance indices (equal, member, range, interval) visit every instance whose conjunct holds", () => {
   it("uses the index the test means to exercise", () => {
     const kinds = QUERIES.map((q) => compileQuery(q).dispatch?.kind);
-    expect(kinds).toEqual(["member", "member", "member", "member", "member", "member", "member", "range", "range", "range", "range", "interval", "interval", "interval", "equal"]);
+    expect(kinds).toEqual(["member", "member", "member", "member", "member", "member", "member", "range", "range", "range", "range", "interval", "interval", "interval", "equal", "range", "member", "range"]);
+  });
+
+  it("refills a shared window with the next matching row when its row moves past it", () => {
+    const c = new Circuit();
+    c.ingest([create("t:1", { x: 5, n: 1 }), create("t:2", { x: 5, n: 2 }), create("t:3", { x: 0, n: 3 })]);
+    c.registerView(view("top", "SELECT * FROM t WHERE x >= $p ORDER BY n LIMIT 1", { p: 1 }));
+    c.registerView(view("second", "SELECT * FROM t WHERE x >= $p ORDER BY n LIMIT 1 START 1", { p: 1 }));
+    // t:1 moves behind t:2: the first window now shows t:2, the second t:1.
+    const moved = c.ingest([update("t:1", { x: 5, n: 9 })]);
+    expect(eventsFor(moved, "top")).toEqual(["DELETED t:1 v1", "CREATED t:2 v1"]);
+    expect(eventsFor(moved, "second")).toEqual(["CREATED t:1 v2", "DELETED t:2 v1"]);
+    // t:3 starts matching before both.
+    const entered = c.ingest([update("t:3", { x: 1, n: 3 })]);
+    expect(eventsFor(entered, "top")).toEqual([]);
+    expect(eventsFor(entered, "second")).toEqual(["DELETED t:1 v2", "CREATED t:3 v2"]);
   });
 
   it("keeps many same-shape views equal to a full evaluation over random changes", () => {

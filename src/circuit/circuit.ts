@@ -377,7 +377,7 @@ export class Circuit {
   private acquireNode(plan: QueryPlan): PlanNode<QueryInstance> {
     let node = this.nodes.get(plan.key);
     if (!node) {
-      node = new PlanNode<QueryInstance>(plan);
+      node = new PlanNode<QueryInstance>(plan, () => this.store.table(plan.table).values());
       this.nodes.set(plan.key, node);
       let set = this.nodesByTable.get(plan.table);
       if (!set) this.nodesByTable.set(plan.table, (set = new Set()));

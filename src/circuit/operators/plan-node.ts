@@ -4,9 +4,18 @@
  * (plan/dispatch.ts) so a record change visits only the instances it may
  * affect.
  */
-import type { QueryPlan } from "../plan/query-plan.js";
+import { isWindowed, type QueryPlan } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
 import { instanceIndex, type Indexed, type InstanceIndex } from "./instance-index.js";
+import { SortedRows } from "./sorted-rows.js";
+
+/**
+ * Windows up to this many rows (START + LIMIT) of plans not dispatched by
+ * equality share one sorted index of the table (window.ts); larger ones, and
+ * equality-dispatched plans (whose instances each see only their own bucket's
+ * rows), keep a tree per instance (top-k.ts).
+ */
+export const SHARED_WINDOW_MAX = 256;
 
 export interface Pushable extends Indexed {
   push(before: Row | undefined, after: Row | undefined): void;
@@ -14,12 +23,17 @@ export interface Pushable extends Indexed {
 
 export class PlanNode<I extends Pushable = Pushable> {
   readonly plan: QueryPlan;
+  /** The table's rows in the plan's order, when its instances share them (window.ts). */
+  readonly sorted: SortedRows | undefined;
   private readonly index: InstanceIndex<I>;
   private live = 0;
 
-  constructor(plan: QueryPlan) {
+  /** `rows`: the table's rows now, to start the shared sorted index from. */
+  constructor(plan: QueryPlan, rows: () => Iterable<Row>) {
     this.plan = plan;
     this.index = instanceIndex<I>(plan.dispatch);
+    const shared = isWindowed(plan) && plan.dispatch?.kind !== "equal" && plan.start + plan.limit <= SHARED_WINDOW_MAX;
+    this.sorted = shared ? new SortedRows(plan.order, rows()) : undefined;
   }
 
   get size(): number {
@@ -36,8 +50,13 @@ export class PlanNode<I extends Pushable = Pushable> {
     this.index.delete(inst);
   }
 
-  /** Appends the instances a change of this table's record may affect, each once. */
+  /**
+   * Appends the instances a change of this table's record may affect, each
+   * once. Called for every change of the table before any instance is pushed,
+   * so it also keeps the shared sorted index current.
+   */
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
+    this.sorted?.update(before, after);
     this.index.collect(before, after, out);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One running SELECT: a plan bound to an environment (a view's params and, for
  * a subquery, its parent row), feeding one view's membership. Its chain is
- * filter → [top-k when windowed] → output, where the output counts each row
+ * filter → [window when windowed: window.ts over the plan's shared sorted rows, else top-k.ts] → output, where the output counts each row
  * into the membership and starts one child instance per subquery per row.
  *
  * Invariant: `output` holds exactly the rows SurrealDB would return for this
@@ -18,6 +18,7 @@ import { Filter } from "./filter.js";
 import type { RowSink } from "./operator.js";
 import type { PlanNode, Pushable } from "./plan-node.js";
 import { TopK } from "./top-k.js";
+import { Window } from "./window.js";
 
 /** What instances need from the circuit. */
 export interface InstanceHost {
@@ -33,7 +34,8 @@ export class QueryInstance implements Pushable, RowSink {
   private readonly host: InstanceHost;
   private readonly view: Membership;
   private readonly filter: Filter;
-  private readonly topK: TopK | undefined;
+  /** What the filter feeds: a window when the plan has START/LIMIT, else this output directly. */
+  private readonly window: RowSink;
   /**
    * Rows in this SELECT's result, by id — exactly what it added to the view, so
    * teardown is exact even mid-ingest. A root without subqueries does not need
@@ -49,8 +51,13 @@ export class QueryInstance implements Pushable, RowSink {
     this.view = view;
     this.host = host;
     this.node = host.acquireNode(plan);
-    this.topK = isWindowed(plan) ? new TopK(plan.order, plan.start, plan.limit, this) : undefined;
-    this.filter = new Filter(plan.where, env, this.topK ?? this);
+    const sorted = this.node.sorted;
+    this.window = !isWindowed(plan)
+      ? this
+      : sorted
+        ? new Window(sorted, plan.start, plan.limit, (row) => this.filter.matches(row), this)
+        : new TopK(plan.order, plan.start, plan.limit, this);
+    this.filter = new Filter(plan.where, env, this.window);
     this.node.add(this);
     this.populate();
   }
@@ -75,6 +82,10 @@ export class QueryInstance implements Pushable, RowSink {
   }
 
   private populate(): void {
+    if (this.window instanceof Window) {
+      this.window.fill();
+      return;
+    }
     const plan = this.plan;
     const d = plan.dispatch;
     const rows =

@@ -21,7 +21,7 @@ type BTree<K, V> = sortedBtree.default<K, V>;
 const BTree: typeof sortedBtree.default =
   (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ?? (sortedBtree as unknown as typeof sortedBtree.default);
 
-interface SortKey {
+export interface SortKey {
   readonly values: readonly Value[];
   readonly id: RecordId;
 }

@@ -1,0 +1,159 @@
+/**
+ * ORDER BY … [START s] LIMIT l over a plan's shared sorted rows (sorted-rows.ts):
+ * the instance keeps only its first s + l matching rows (`kept`, in order) and
+ * emits ranks [s, s + l) of them. A row entering before the last kept one
+ * displaces it; a kept row leaving is replaced by the next matching row after
+ * the last kept one, found by scanning the shared rows from there.
+ *
+ * Used instead of top-k.ts when many instances of one plan would otherwise
+ * each keep every matching row in a tree of their own (ranges, CONTAINS, no
+ * dispatch), and s + l is small: windows are arrays, and a change that moves
+ * the visible ranks is emitted by diffing them (most changes do not touch them).
+ *
+ * Invariants: `kept` holds the first min(s + l, matching) matching rows in
+ * order; `complete` is true iff no matching row lies outside `kept`.
+ */
+import type { Row } from "../store.js";
+import type { RowSink } from "./operator.js";
+import type { SortedRows } from "./sorted-rows.js";
+import type { SortKey } from "./top-k.js";
+
+interface Kept extends SortKey {
+  readonly row: Row;
+}
+
+export class Window implements RowSink {
+  private readonly rows: SortedRows;
+  private readonly start: number;
+  private readonly end: number;
+  private readonly matches: (row: Row) => boolean;
+  private readonly next: RowSink;
+  private kept: Kept[] = [];
+  private complete = true;
+  /** The visible rows as they were before the current operation first touched them. */
+  private shown: Kept[] | undefined;
+
+  constructor(rows: SortedRows, start: number, limit: number, matches: (row: Row) => boolean, next: RowSink) {
+    this.rows = rows;
+    this.start = start;
+    this.end = start + limit;
+    this.matches = matches;
+    this.next = next;
+  }
+
+  /** Fills the window from the shared rows (a new instance). */
+  fill(): void {
+    this.complete = false;
+    this.refill();
+    this.emit();
+  }
+
+  add(row: Row): void {
+    this.admit(this.entry(row));
+    this.emit();
+  }
+
+  remove(row: Row): void {
+    if (this.drop(this.rows.keyOf(row))) this.refill();
+    this.emit();
+  }
+
+  change(before: Row, after: Row): void {
+    const dropped = this.drop(this.rows.keyOf(before));
+    // Not kept again if it moved past the last kept row while rows are left out:
+    // the refill finds it, or a matching row that now comes before it.
+    this.admit(this.entry(after));
+    if (dropped) this.refill();
+    this.emit();
+  }
+
+  private entry(row: Row): Kept {
+    const k = this.rows.keyOf(row);
+    return { values: k.values, id: k.id, row };
+  }
+
+  /** A newly matching row: kept if it comes before the last kept one, or if nothing is left out. */
+  private admit(k: Kept): void {
+    const last = this.kept[this.kept.length - 1];
+    if (this.complete || (last && this.rows.compare(k, last) < 0)) {
+      this.insert(k);
+      if (this.kept.length > this.end) {
+        this.kept.pop();
+        this.complete = false;
+      }
+    }
+  }
+
+  private insert(k: Kept): void {
+    const i = this.position(k);
+    this.touch(i);
+    this.kept.splice(i, 0, k);
+  }
+
+  /** Removes the kept row with key `k`; true when it was kept. */
+  private drop(k: SortKey): boolean {
+    const i = this.position(k);
+    const found = this.kept[i];
+    if (!found || this.rows.compare(found, k) !== 0) return false;
+    this.touch(i);
+    this.kept.splice(i, 1);
+    return true;
+  }
+
+  /** Tops `kept` up from the shared rows after the last kept one, while rows are left out. */
+  private refill(): void {
+    if (this.complete || this.kept.length >= this.end) return;
+    const last = this.kept[this.kept.length - 1];
+    for (const [key, row] of this.rows.after(last)) {
+      if (!this.matches(row)) continue;
+      this.touch(this.kept.length);
+      this.kept.push({ values: key.values, id: key.id, row });
+      if (this.kept.length >= this.end) {
+        // Whether anything matches beyond is found out when a kept row leaves.
+        this.complete = false;
+        return;
+      }
+    }
+    this.complete = true;
+  }
+
+  /** The first index whose key is not before `k`. */
+  private position(k: SortKey): number {
+    let lo = 0;
+    let hi = this.kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.rows.compare(this.kept[mid]!, k) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Remembers the visible rows before the first change at or before index `i` that can move them. */
+  private touch(i: number): void {
+    if (i < this.end && !this.shown) this.shown = this.visible();
+  }
+
+  private visible(): Kept[] {
+    return this.kept.slice(this.start, this.end);
+  }
+
+  /** Emits what entered, left or changed in the visible ranks (a changed row: as last emitted → as now). */
+  private emit(): void {
+    const before = this.shown;
+    if (!before) return;
+    this.shown = undefined;
+    const now = this.visible();
+    const was = new Map<string, Row>();
+    for (const k of before) was.set(k.id.text, k.row);
+    const is = new Set<string>();
+    for (const k of now) {
+      const key = k.id.text;
+      is.add(key);
+      const old = was.get(key);
+      if (!old) this.next.add(k.row);
+      else if (old !== k.row) this.next.change(old, k.row);
+    }
+    for (const [key, row] of was) if (!is.has(key)) this.next.remove(row);
+  }
+}
