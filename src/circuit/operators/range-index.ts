@@ -5,17 +5,12 @@
  * change visits the union for its old and new values, which is the set for the
  * more permissive of the two.
  */
-import sortedBtree from "sorted-btree";
 import type { RangeDispatch } from "../plan/dispatch.js";
 import type { Row } from "../store.js";
 import { compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
+import { BTree } from "./btree.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
-
-// sorted-btree is CommonJS: see top-k.ts.
-type BTree<K, V> = sortedBtree.default<K, V>;
-const BTree: typeof sortedBtree.default =
-  (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ?? (sortedBtree as unknown as typeof sortedBtree.default);
 
 interface Slot {
   readonly bound: Value;

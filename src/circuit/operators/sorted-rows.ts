@@ -8,15 +8,10 @@
  * plan node calls it before pushing the change to any instance), the tree
  * holds exactly the table's current rows, each under its current key.
  */
-import sortedBtree from "sorted-btree";
 import type { OrderKey } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
+import { BTree } from "./btree.js";
 import { sortComparator, type SortKey } from "./top-k.js";
-
-// sorted-btree is CommonJS: see top-k.ts.
-type BTree<K, V> = sortedBtree.default<K, V>;
-const BTree: typeof sortedBtree.default =
-  (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ?? (sortedBtree as unknown as typeof sortedBtree.default);
 
 export class SortedRows {
   readonly compare: (a: SortKey, b: SortKey) => number;

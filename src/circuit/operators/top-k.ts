@@ -7,19 +7,13 @@
  * Invariant: `lo`/`hi` are the keys of the window's first and last rows and
  * `count` its size; the window is empty iff the tree holds ≤ s rows.
  */
-import sortedBtree from "sorted-btree";
 import type { OrderKey } from "../plan/query-plan.js";
 import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
 import { compareRecordIds, compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
+import { BTree } from "./btree.js";
 import type { RowSink } from "./operator.js";
-
-// sorted-btree is CommonJS: Node's ESM loader hands its `exports` object over as
-// the default import, bundlers the class itself.
-type BTree<K, V> = sortedBtree.default<K, V>;
-const BTree: typeof sortedBtree.default =
-  (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ?? (sortedBtree as unknown as typeof sortedBtree.default);
 
 export interface SortKey {
   readonly values: readonly Value[];
