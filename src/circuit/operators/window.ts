@@ -12,6 +12,11 @@
  *
  * Invariants: `kept` holds the first min(s + l, matching) matching rows in
  * order; `complete` is true iff no matching row lies outside `kept`.
+ *
+ * The price: when a kept row leaves a full window, the refill scans the shared
+ * rows after the last kept one until the next match, so a view whose few
+ * matches lie far apart in the order pays for the rows in between (top-k.ts
+ * would find the next one in O(log n), at the cost of a tree per view).
  */
 import type { Row } from "../store.js";
 import type { RowSink } from "./operator.js";
