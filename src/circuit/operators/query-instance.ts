@@ -1,8 +1,9 @@
 /**
  * One running SELECT: a plan bound to an environment (a view's params and, for
  * a subquery, its parent row), feeding one view's membership. Its chain is
- * filter → [window when windowed: window.ts over the plan's shared sorted rows, else top-k.ts] → output, where the output counts each row
- * into the membership and starts one child instance per subquery per row.
+ * filter → [window.ts or top-k.ts when windowed] → output, where the output
+ * counts each row into the membership and starts one child instance per
+ * subquery per row.
  *
  * Invariant: `output` holds exactly the rows SurrealDB would return for this
  * SELECT over the current store, and each has been added to the membership

@@ -1,7 +1,8 @@
 /**
  * Field paths (`a.b[0].*`) evaluated with SurrealDB's rules: a field of an
  * array maps over its elements (`tags.name` → every tag's name), `[n]` indexes,
- * `*` maps over an array and keeps an object whole; anything else is NONE.
+ * `*` maps over an array, keeps an object whole and makes anything else `[x]`;
+ * a field of anything but an object or array is NONE.
  *
  * A record link met with a field still to read (`author.name`) is followed
  * when a `Resolve` is given, as SurrealDB does in WHERE and in `$parent`
