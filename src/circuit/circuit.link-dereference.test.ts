@@ -130,6 +130,34 @@ describe("$parent paths through a record link", () => {
   });
 });
 
+describe("params that are record links", () => {
+  it("read the linked record, and the view follows it when it changes", () => {
+    const c = new Circuit();
+    c.ingest([create("user:1", { team: "red", best: link("user:2") }), create("user:2", { team: "blue" })]);
+    c.ingest([create("t:1", { team: "red" }), create("t:2", { team: "blue" }), create("t:3", { team: "green" })]);
+    c.registerView(view("mine", "SELECT * FROM t WHERE team = $me.team", { me: link("user:1") }));
+    c.registerView(view("friend", "SELECT * FROM t WHERE team = $me.best.team", { me: link("user:1") }));
+    c.registerView(view("sub", "SELECT *, (SELECT * FROM t WHERE team = $me.team) AS same FROM user WHERE id = $me", { me: link("user:1") }));
+    expect(members(c, "mine")).toEqual(["t:1"]);
+    expect(members(c, "friend")).toEqual(["t:2"]);
+    expect(members(c, "sub")).toEqual(["t:1", "user:1"]);
+    const moved = c.ingest([update("user:1", { team: "green", best: link("user:2") })]);
+    expect(eventsFor(moved, "mine")).toEqual(["DELETED t:1 v1", "CREATED t:3 v1"]);
+    expect(eventsFor(moved, "friend")).toEqual([]);
+    expect(eventsFor(moved, "sub")).toEqual(["DELETED t:1 v1", "CREATED t:3 v1", "UPDATED user:1 v2"]);
+    // The second hop: user:2 changes team; then user:1 points elsewhere.
+    expect(eventsFor(c.ingest([update("user:2", { team: "red" })]), "friend")).toEqual(["CREATED t:1 v1", "DELETED t:2 v1"]);
+    const repointed = c.ingest([create("user:3", { team: "green" }), update("user:1", { team: "green", best: link("user:3") })]);
+    expect(eventsFor(repointed, "friend")).toEqual(["DELETED t:1 v1", "CREATED t:3 v1"]);
+    expect(eventsFor(c.ingest([update("user:2", { team: "blue" })]), "friend")).toEqual([]);
+    // A link to a record that does not exist reads NONE, until it is created.
+    c.registerView(view("ghost", "SELECT * FROM t WHERE team = $g.team", { g: link("user:9") }));
+    expect(members(c, "ghost")).toEqual([]);
+    expect(eventsFor(c.ingest([create("user:9", { team: "blue" })]), "ghost")).toEqual(["CREATED t:2 v1"]);
+    expect(eventsFor(c.ingest([remove("user:9")]), "ghost")).toEqual(["DELETED t:2 v1"]);
+  });
+});
+
 describe("a change that both starts a subquery and moves the rows it reads", () => {
   it("does not push to the new subquery a change it already reflects", () => {
     const c = new Circuit();

@@ -15,7 +15,7 @@ import { LinkIndex } from "./link-index.js";
 import { Membership, type MembershipHost } from "./membership.js";
 import { PlanNode } from "./operators/plan-node.js";
 import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
-import { bindParams } from "./params.js";
+import { bindParams, paramLinks } from "./params.js";
 import { compileQuery } from "./parse/compile.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import { RecordId, parseRecordId } from "./record-id.js";
@@ -45,7 +45,9 @@ interface View {
   readonly plan: QueryPlan;
   readonly params: { readonly [name: string]: Value };
   readonly membership: Membership;
-  readonly root: QueryInstance;
+  root: QueryInstance;
+  /** Records its params reach through links (`$p.name`): a change to one rebuilds the view. */
+  paramLinks: readonly string[];
   sequence: number;
 }
 
@@ -64,6 +66,8 @@ export class Circuit {
   private readonly nodes = new Map<string, PlanNode<QueryInstance>>();
   private readonly nodesByTable = new Map<string, Set<PlanNode<QueryInstance>>>();
   private readonly views = new Map<string, View>();
+  /** Views by the id text of each record their params reach through a link. */
+  private readonly viewsByParamLink = new Map<string, Set<View>>();
   private readonly viewOf = new Map<Membership, View>();
   private dirty: Membership[] = [];
   /** Record links in bodies share one RecordId per target. */
@@ -137,6 +141,11 @@ export class Circuit {
    * `before` → as it reads now. Then re-indexes what those rows dereference.
    */
   private changed(id: RecordId, before: Row | undefined, after: Row | undefined): void {
+    // Views whose params read this record are torn down before the change is pushed
+    // (their instances evaluated with the record as it was) and built again after it.
+    const rebuilt = this.viewsByParamLink.size > 0 ? this.viewsByParamLink.get(id.text) : undefined;
+    const stale = rebuilt ? [...rebuilt] : [];
+    for (const view of stale) view.root.destroy();
     const readers = this.linkIndex.readersOf(id);
     if (readers.length === 0) {
       this.dispatchOne(before, after);
@@ -160,6 +169,40 @@ export class Circuit {
       if (after) this.linkIndex.index(after, this.resolve);
       else this.linkIndex.unindex(id);
     }
+    for (const view of stale) {
+      view.root = this.startRoot(view.plan, view.params, view.membership);
+      this.indexParamLinks(view);
+    }
+  }
+
+  /**
+   * A view's root instance. A view whose params reach records through links
+   * tracks its output rows even without subqueries, so tearing it down removes
+   * them one by one and the batch's delta sees it.
+   */
+  private startRoot(plan: QueryPlan, params: { readonly [name: string]: Value }, membership: Membership): QueryInstance {
+    const env = { params, parent: undefined, resolve: this.resolve };
+    return new QueryInstance(plan, env, membership, this.instanceHost, plan.paramReads.length === 0);
+  }
+
+  /** (Re)files `view` under the records its params now reach. */
+  private indexParamLinks(view: View): void {
+    this.unindexParamLinks(view);
+    view.paramLinks = paramLinks(view.plan, view.params, this.resolve);
+    for (const text of view.paramLinks) {
+      let set = this.viewsByParamLink.get(text);
+      if (!set) this.viewsByParamLink.set(text, (set = new Set()));
+      set.add(view);
+    }
+  }
+
+  private unindexParamLinks(view: View): void {
+    for (const text of view.paramLinks) {
+      const set = this.viewsByParamLink.get(text);
+      set?.delete(view);
+      if (set && set.size === 0) this.viewsByParamLink.delete(text);
+    }
+    view.paramLinks = [];
   }
 
   /** `dispatch` for a single row change, without its bookkeeping: the hot path. */
@@ -222,10 +265,10 @@ export class Circuit {
 
     const previous = this.views.get(spec.id);
     const membership = new Membership(this.membershipHost);
-    const root = new QueryInstance(plan, { params, parent: undefined, resolve: this.resolve }, membership, this.instanceHost, true);
+    const root = this.startRoot(plan, params, membership);
     // A live view continues its own sequence; a new one starts past every number ever issued.
     const sequence = previous ? previous.sequence : this.nextSequence;
-    const view: View = { spec: frozen, plan, params, membership, root, sequence };
+    const view: View = { spec: frozen, plan, params, membership, root, paramLinks: [], sequence };
     this.nextSequence = Math.max(this.nextSequence, sequence + 1);
 
     let replaced: ViewDelta | undefined;
@@ -241,6 +284,7 @@ export class Circuit {
     membership.logging = true;
     this.views.set(spec.id, view);
     this.viewOf.set(membership, view);
+    this.indexParamLinks(view);
     return { view: this.stateOf(view), replaced };
   }
 
@@ -257,6 +301,7 @@ export class Circuit {
   private dropView(view: View): void {
     view.membership.logging = false;
     view.root.destroy();
+    this.unindexParamLinks(view);
     this.viewOf.delete(view.membership);
   }
 
@@ -270,6 +315,7 @@ export class Circuit {
     for (const view of this.views.values()) view.root.destroy();
     this.views.clear();
     this.viewOf.clear();
+    this.viewsByParamLink.clear();
     this.nodes.clear();
     this.nodesByTable.clear();
     this.store.clear();

@@ -1,12 +1,14 @@
 /**
  * Binding a view's wire params to a plan: every param the query reads must be
- * given, and no path the query reads below a param may cross a record link
- * (SurrealDB would fetch the linked record; the circuit does not).
+ * given. A path below a param that crosses a record link (`$p.name` with `p` a
+ * link) reads the linked record, as in SurrealDB; `paramLinks` says which
+ * records a view's params reach that way, so the circuit can rebuild the view
+ * when one of them changes.
  */
 import { CircuitError } from "./errors.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import type { WireValue } from "./types.js";
-import { crossesLink } from "./values/path.js";
+import { getPath, type Resolve } from "./values/path.js";
 import type { Value } from "./values/value.js";
 import { fromWire } from "./values/wire.js";
 
@@ -24,10 +26,16 @@ export function bindParams(plan: QueryPlan, wire: { readonly [name: string]: Wir
       throw new CircuitError("INVALID_ARGUMENT", `param $${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  for (const read of plan.paramReads) {
-    if (crossesLink(out[read.name], read.path)) {
-      throw new CircuitError("INVALID_ARGUMENT", `record-link dereference of ${read.text} is not supported${read.at}`);
-    }
-  }
   return out;
+}
+
+/** The id texts of the records the plan's param paths dereference (every hop, existing or not). */
+export function paramLinks(plan: QueryPlan, params: { readonly [name: string]: Value }, resolve: Resolve): string[] {
+  const found = new Set<string>();
+  const recording: Resolve = (id) => {
+    found.add(id.text);
+    return resolve(id);
+  };
+  for (const read of plan.paramReads) getPath(params[read.name], read.path, 0, recording);
+  return [...found];
 }

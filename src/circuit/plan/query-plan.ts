@@ -17,12 +17,10 @@ export interface Env {
   readonly resolve: Resolve;
 }
 
-/** A read below a param (`$p.n`): `text` as written, `at` its position (" at line:col" or ""). */
+/** A read below a param (`$p.n`): it follows record links, so the view depends on the records it reaches. */
 export interface ParamRead {
   readonly name: string;
   readonly path: Path;
-  readonly text: string;
-  readonly at: string;
 }
 
 export type Evaluator = (row: Value, env: Env) => Value;
@@ -59,7 +57,7 @@ export interface QueryPlan {
   readonly derefPaths: readonly Path[];
   /** Params read anywhere in this plan or its subqueries (except `$parent`). */
   readonly params: ReadonlySet<string>;
-  /** Reads below a param, anywhere in this plan or its subqueries: refused when they would cross a record link. */
+  /** Reads below a param, anywhere in this plan or its subqueries (params.ts finds the records they reach). */
   readonly paramReads: readonly ParamRead[];
 }
 

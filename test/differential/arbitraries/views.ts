@@ -87,13 +87,16 @@ const listLiteralArb: fc.Arbitrary<Val> = fc.oneof(
   { arbitrary: scalarArb, weight: 1 },
 );
 
-const paramPathArb = fc.constantFrom<readonly string[]>(["x"], ["y", "z"], ["id"], ["nope"]);
+/** Paths below `$p2` (an object whose `id` is a link): `id.n` and `id.author.n` read linked records. */
+const paramPathArb = fc.constantFrom<readonly string[]>(["x"], ["y", "z"], ["id"], ["nope"], ["id", "n"], ["id", "author", "n"]);
 
 function operandArb(listy: boolean, scope: Scope): fc.Arbitrary<Operand> {
   const choices: fc.WeightedArbitrary<Operand>[] = [
     { arbitrary: (listy ? listLiteralArb : literalArb).map((value): Operand => ({ kind: "literal", value })), weight: 12 },
     { arbitrary: fc.constantFrom(...PARAM_NAMES).map((name): Operand => ({ kind: "param", name, path: [] })), weight: 4 },
     { arbitrary: paramPathArb.map((path): Operand => ({ kind: "param", name: "p2", path })), weight: 2 },
+    // `$p3` is often a link: `$p3.n` reads the linked record.
+    { arbitrary: fc.constantFrom<readonly string[]>(["n"], ["s"]).map((path): Operand => ({ kind: "param", name: "p3", path })), weight: 1 },
   ];
   if (scope.unboundParams) choices.push({ arbitrary: fc.constant<Operand>({ kind: "param", name: "pz", path: [] }), weight: 1 });
   if (scope.inSubquery && scope.freeParentRefs) choices.push({ arbitrary: conditionPathArb.map((path): Operand => ({ kind: "parent", path })), weight: 3 });
