@@ -42,6 +42,25 @@ describe("record-link dereference the circuit does not track is refused, never r
   });
 });
 
+describe("LIMIT and START params", () => {
+  it("size each view's window from its own params", () => {
+    const c = new Circuit();
+    c.ingest([1, 2, 3, 4].map((n) => create(`t:${n}`, { n })));
+    const ids = (id: string) => c.getView(id)!.members.map((m) => m.id.text);
+    c.registerView(view("two", "SELECT * FROM t ORDER BY n DESC LIMIT $n START $s", { n: 2, s: 0 }));
+    c.registerView(view("one", "SELECT * FROM t ORDER BY n DESC LIMIT $n START $s", { n: 1, s: 2 }));
+    expect(ids("two")).toEqual(["t:3", "t:4"]);
+    expect(ids("one")).toEqual(["t:2"]);
+  });
+
+  it("must be non-negative integers, or the view is refused naming the param", () => {
+    for (const bad of [1.5, -1, "2", null, { $rid: "t:1" }]) {
+      expect(refusal("SELECT * FROM t LIMIT $n", { n: bad as WireValue }).message).toBe(`LIMIT $n must be a non-negative integer, got ${JSON.stringify(bad)}`);
+    }
+    expect(refusal("SELECT * FROM t START $s", {}).message).toMatch(/reads \$s, which is not among/);
+  });
+});
+
 describe("a param the view was not given", () => {
   it("is refused by name rather than read as NONE, as SurrealDB would", () => {
     expect(refusal("SELECT * FROM t WHERE room = $rooom", { room: "r" }).message).toBe("the query reads $rooom, which is not among the view's params");

@@ -61,8 +61,9 @@ function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<st
     const cmp = sortComparator(plan.order);
     const keyed = rows.map((row) => ({ key: { values: plan.order.map((o) => o.get(row)), id: row.id }, row }));
     keyed.sort((a, b) => cmp(a.key, b.key));
-    const end = plan.limit === Infinity ? keyed.length : plan.start + plan.limit;
-    rows = keyed.slice(plan.start, end).map((k) => k.row);
+    const { start, limit } = plan.slice(env);
+    const end = limit === Infinity ? keyed.length : start + limit;
+    rows = keyed.slice(start, end).map((k) => k.row);
   }
   for (const row of rows) {
     members.set(row.id.text, row.id);

@@ -26,6 +26,13 @@ export function bindParams(plan: QueryPlan, wire: { readonly [name: string]: Wir
       throw new CircuitError("INVALID_ARGUMENT", `param $${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  for (const { name, clause } of plan.countParams) {
+    const n = out[name];
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+      const got = n === undefined ? "nothing" : JSON.stringify(wire[name]);
+      throw new CircuitError("INVALID_ARGUMENT", `${clause} $${name} must be a non-negative integer, got ${got}`);
+    }
+  }
   return out;
 }
 

@@ -10,10 +10,10 @@ import { instanceIndex, type Indexed, type InstanceIndex } from "./instance-inde
 import { SortedRows } from "./sorted-rows.js";
 
 /**
- * Windows up to this many rows (START + LIMIT) of plans not dispatched by
- * equality share one sorted index of the table (window.ts); larger ones, and
- * equality-dispatched plans (whose instances each see only their own bucket's
- * rows), keep a tree per instance (top-k.ts).
+ * Windows up to this many rows (literal START + LIMIT) of plans not dispatched
+ * by equality share one sorted index of the table (window.ts); larger ones,
+ * windows sized by params, and equality-dispatched plans (whose instances each
+ * see only their own bucket's rows) keep a tree per instance (top-k.ts).
  */
 export const SHARED_WINDOW_MAX = 256;
 
@@ -32,7 +32,8 @@ export class PlanNode<I extends Pushable = Pushable> {
   constructor(plan: QueryPlan, rows: () => Iterable<Row>) {
     this.plan = plan;
     this.index = instanceIndex<I>(plan.dispatch);
-    const shared = isWindowed(plan) && plan.dispatch?.kind !== "equal" && plan.start + plan.limit <= SHARED_WINDOW_MAX;
+    const fixed = plan.fixedSlice;
+    const shared = isWindowed(plan) && plan.dispatch?.kind !== "equal" && fixed !== undefined && fixed.start + fixed.limit <= SHARED_WINDOW_MAX;
     this.sorted = shared ? new SortedRows(plan.order, rows()) : undefined;
   }
 

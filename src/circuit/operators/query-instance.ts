@@ -53,11 +53,12 @@ export class QueryInstance implements Pushable, RowSink {
     this.host = host;
     this.node = host.acquireNode(plan);
     const sorted = this.node.sorted;
+    const { start, limit } = plan.slice(env);
     this.window = !isWindowed(plan)
       ? this
       : sorted
-        ? new Window(sorted, plan.start, plan.limit, (row) => this.filter.matches(row), this)
-        : new TopK(plan.order, plan.start, plan.limit, this);
+        ? new Window(sorted, start, limit, (row) => this.filter.matches(row), this)
+        : new TopK(plan.order, start, limit, this);
     this.filter = new Filter(plan.where, env, this.window);
     this.node.add(this);
     this.populate();

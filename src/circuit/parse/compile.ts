@@ -8,7 +8,7 @@ import { SurrealQL } from "@surrealdb/ql-wasm";
 import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
 import { dispatchFor, intervalOf, type Dispatch, type RangeDispatch } from "../plan/dispatch.js";
-import { isWindowed, type Evaluator, type OrderKey, type ParamRead, type QueryPlan } from "../plan/query-plan.js";
+import { type CountParam, type Env, type Evaluator, type OrderKey, type ParamRead, type QueryPlan, type Slice } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
 import { crossesLink, getPath, mayDereference, pathGetter, pathText, resolverFor, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
@@ -37,6 +37,8 @@ interface Scope {
   readonly parentPaths: Path[];
   /** WHERE's row paths that may cross a record link (not the select list's: those never change membership). */
   readonly derefPaths: Path[];
+  /** START/LIMIT params, at any level. */
+  readonly countParams: CountParam[];
 }
 
 /** Parses and compiles a view's query. Throws CircuitError(INVALID_ARGUMENT). */
@@ -55,7 +57,7 @@ export function compileQuery(source: string): QueryPlan {
     const kind = stmt && typeof stmt === "object" ? Object.keys(stmt)[0] : String(stmt);
     throw invalid(`only SELECT statements can be views, found ${String(kind).toUpperCase()}${locate(source, String(kind))}`);
   }
-  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [] }, undefined);
+  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] }, undefined);
 }
 
 function invalid(message: string): CircuitError {
@@ -67,7 +69,7 @@ function unsupported(scope: Scope, construct: string, token: string, after?: str
 }
 
 function compileSelect(sel: Ast, outer: Scope, index: number | undefined): QueryPlan {
-  const scope: Scope = { source: outer.source, depth: outer.depth, params: outer.params, paramReads: outer.paramReads, parentPaths: [], derefPaths: [] };
+  const scope: Scope = { ...outer, parentPaths: [], derefPaths: [] };
   if (sel.only) throw unsupported(scope, "SELECT … FROM ONLY", "ONLY");
   if (sel.version != null) throw unsupported(scope, "VERSION", "VERSION");
   if (sel.timeout != null) throw unsupported(scope, "TIMEOUT", "TIMEOUT");
@@ -97,36 +99,46 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
 
   const projection = compileProjection(fields, { ...scope, derefPaths: [] });
   const order = compileOrder(sel.order, projection, scope);
-  let start = sel.start == null ? 0 : literalCount(sel.start, "START", scope);
-  let limit = sel.limit == null ? Infinity : literalCount(sel.limit, "LIMIT", scope);
-  if (index !== undefined) {
-    // `(…)[n]` keeps the n-th row of the window: the window [start + n, +1).
-    start += index;
-    limit = limit === Infinity ? 1 : Math.max(0, Math.min(1, limit - index));
+  const start = sel.start == null ? 0 : count(sel.start, "START", scope);
+  const limit = sel.limit == null ? Infinity : count(sel.limit, "LIMIT", scope);
+  // `(…)[n]` keeps the n-th row of the window: the window [start + n, +1).
+  const narrow = (s: number, l: number): Slice =>
+    index === undefined ? { start: s, limit: l } : { start: s + index, limit: l === Infinity ? 1 : Math.max(0, Math.min(1, l - index)) };
+  let fixedSlice: Slice | undefined;
+  let slice: (env: Env) => Slice;
+  if (typeof start === "number" && typeof limit === "number") {
+    let fixed = narrow(start, limit);
+    if (dispatch?.kind === "equal" && dispatch.rowPath.length === 1 && isField(dispatch.rowPath[0], "id") && fixed.start === 0 && fixed.limit >= 1) {
+      // `id = …` matches at most one row, so a window starting at 0 keeps it: no top-k needed.
+      fixed = { start: 0, limit: Infinity };
+    }
+    fixedSlice = fixed;
+    slice = () => fixed;
+  } else {
+    const valueOf = (c: number | string, env: Env) => (typeof c === "number" ? c : (env.params[c] as number));
+    slice = (env) => narrow(valueOf(start, env), valueOf(limit, env));
   }
-
-  if (dispatch?.kind === "equal" && dispatch.rowPath.length === 1 && isField(dispatch.rowPath[0], "id") && start === 0 && limit >= 1) {
-    // `id = …` matches at most one row, so a window starting at 0 keeps it: no top-k needed.
-    limit = Infinity;
-  }
+  const windowed = fixedSlice ? fixedSlice.start > 0 || fixedSlice.limit !== Infinity : true;
   const whereEval = where && !where.constant ? where.eval : where?.constant && !isTruthy(where.constant.value) ? () => false : undefined;
   const plan: QueryPlan = {
     key: "",
     table,
     where: whereEval,
     dispatch,
-    order,
-    start,
-    limit,
+    order: windowed ? order : [],
+    slice,
+    fixedSlice,
+    windowed,
     subqueries: projection.subqueries,
     parentPaths: scope.parentPaths,
     derefPaths: distinctPaths([...scope.derefPaths, ...projection.subqueries.flatMap((sub) => sub.parentPaths.filter(mayDereference))]),
     params: scope.params,
     paramReads: scope.paramReads,
+    countParams: scope.countParams,
   };
   // The shape key: the AST (params unbound) plus the window modifier.
   const key = `${JSON.stringify(sel, bigintSafe)}${index === undefined ? "" : `[${index}]`}`;
-  return { ...plan, key, order: isWindowed(plan) ? order : [] };
+  return { ...plan, key };
 }
 
 function distinctPaths(paths: Path[]): Path[] {
@@ -156,10 +168,16 @@ function describeValueKind(kind: string | undefined): string {
   }
 }
 
-function literalCount(v: Ast, what: string, scope: Scope): number {
+/** START/LIMIT: a non-negative integer literal, or the name of a param (checked when bound: params.ts). */
+function count(v: Ast, clause: "START" | "LIMIT", scope: Scope): number | string {
+  if (v && typeof v === "object" && typeof v.Param === "string" && v.Param !== "parent" && !RESERVED_PARAMS.has(v.Param)) {
+    scope.params.add(v.Param);
+    scope.countParams.push({ name: v.Param, clause });
+    return v.Param;
+  }
   const n = v && typeof v === "object" && v.Number ? numberOf(v.Number) : undefined;
   if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
-    throw unsupported(scope, `${what} with anything but a non-negative integer literal`, what);
+    throw unsupported(scope, `${clause} with anything but a non-negative integer literal or a param`, clause);
   }
   return n;
 }
@@ -230,7 +248,7 @@ function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
   } else {
     return undefined;
   }
-  const inner: Scope = { source: scope.source, depth: scope.depth + 1, params: scope.params, paramReads: scope.paramReads, parentPaths: [], derefPaths: [] };
+  const inner: Scope = { ...scope, depth: scope.depth + 1, parentPaths: [], derefPaths: [] };
   return compileSelect(sel, inner, index);
 }
 
@@ -500,7 +518,7 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * constant one.
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
-  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [] };
+  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] };
   const candidates: { dispatch: Dispatch; constant: boolean }[] = [];
   for (const c of conjuncts(cond)) {
     const bin = c?.Expression?.Binary;

@@ -25,6 +25,18 @@ export interface ParamRead {
 
 export type Evaluator = (row: Value, env: Env) => Value;
 
+/** An instance's window: ranks [start, start + limit) of its ordered rows (`limit` Infinity without LIMIT). */
+export interface Slice {
+  readonly start: number;
+  readonly limit: number;
+}
+
+/** A `START $s` or `LIMIT $n` param: bound per view, it must be a non-negative integer (params.ts). */
+export interface CountParam {
+  readonly name: string;
+  readonly clause: "START" | "LIMIT";
+}
+
 export interface OrderKey {
   readonly get: (row: Value) => Value;
   readonly descending: boolean;
@@ -43,9 +55,12 @@ export interface QueryPlan {
   /** A conjunct of `where` that indexes the plan's instances (plan/dispatch.ts). */
   readonly dispatch: Dispatch | undefined;
   readonly order: readonly OrderKey[];
-  readonly start: number;
-  /** `Infinity` when there is no LIMIT. */
-  readonly limit: number;
+  /** The window of an instance: from literals, or from its params (`LIMIT $n`). */
+  readonly slice: (env: Env) => Slice;
+  /** The window when it is the same for every instance (literal START/LIMIT). */
+  readonly fixedSlice: Slice | undefined;
+  /** True when some instance's window may be other than every matching row. */
+  readonly windowed: boolean;
   readonly subqueries: readonly QueryPlan[];
   /** `$parent` paths read by `where`: a child instance depends on the parent row only through these. */
   readonly parentPaths: readonly Path[];
@@ -59,9 +74,11 @@ export interface QueryPlan {
   readonly params: ReadonlySet<string>;
   /** Reads below a param, anywhere in this plan or its subqueries (params.ts finds the records they reach). */
   readonly paramReads: readonly ParamRead[];
+  /** START/LIMIT params anywhere in this plan or its subqueries. */
+  readonly countParams: readonly CountParam[];
 }
 
 /** True when the window is not simply every matching row. */
 export function isWindowed(plan: QueryPlan): boolean {
-  return plan.start > 0 || plan.limit !== Infinity;
+  return plan.windowed;
 }

@@ -56,6 +56,8 @@ export const paramsArb: fc.Arbitrary<{ [name: string]: Val }> = fc.record({
   p1: fc.array(fc.oneof({ arbitrary: scalarArb, weight: 3 }, { arbitrary: refArb(), weight: 1 }), { maxLength: 3 }),
   p2: objectParam,
   p3: fc.oneof(refArb(), scalarArb),
+  // For `LIMIT $pn` / `START $pn`: a non-negative integer, as a view must bind it.
+  pn: fc.integer({ min: 0, max: 3 }),
 });
 
 const COMPARISONS: readonly ComparisonOp[] = ["=", "==", "!=", "<", "<=", ">", ">="];
@@ -236,12 +238,14 @@ function orderArb(star: boolean, fields: readonly Projection[], shadowed: Readon
 }
 
 // fc.option's nil chance is 1/freq, at least 1/2; weights give finer control.
-const limitArb: fc.Arbitrary<number | undefined> = fc.oneof(
+const limitArb: fc.Arbitrary<number | string | undefined> = fc.oneof(
+  { arbitrary: fc.constant("pn"), weight: 1 },
   { arbitrary: fc.constant(undefined), weight: 5 },
   { arbitrary: fc.constant(0), weight: 1 },
   { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 6 },
 );
-const startArb: fc.Arbitrary<number | undefined> = fc.oneof(
+const startArb: fc.Arbitrary<number | string | undefined> = fc.oneof(
+  { arbitrary: fc.constant("pn"), weight: 1 },
   { arbitrary: fc.constant(undefined), weight: 2 },
   { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
 );

@@ -58,8 +58,9 @@ export interface Query {
   readonly fields: readonly Projection[];
   readonly where?: Condition | undefined;
   readonly order: readonly OrderKey[];
-  readonly limit?: number | undefined;
-  readonly start?: number | undefined;
+  /** A literal, or the name of a param holding it (`LIMIT $pn`). */
+  readonly limit?: number | string | undefined;
+  readonly start?: number | string | undefined;
   /** Render START before LIMIT (SurrealQL accepts both orders). */
   readonly startFirst?: boolean | undefined;
 }

@@ -21,8 +21,9 @@ export function renderQuery(q: Query, options: RenderOptions = {}): string {
   let text = `SELECT ${projections.join(", ")} FROM ${escapeIdent(q.table)}`;
   if (q.where) text += ` WHERE ${renderCondition(q.where, options)}`;
   if (q.order.length > 0) text += ` ORDER BY ${q.order.map(renderOrderKey).join(", ")}`;
-  const limit = q.limit === undefined ? "" : ` LIMIT ${q.limit}`;
-  const start = q.start === undefined ? "" : ` START ${q.start}`;
+  const count = (c: number | string) => (typeof c === "number" ? String(c) : `$${options.paramPrefix ?? ""}${c}`);
+  const limit = q.limit === undefined ? "" : ` LIMIT ${count(q.limit)}`;
+  const start = q.start === undefined ? "" : ` START ${count(q.start)}`;
   text += q.startFirst ? start + limit : limit + start;
   return text;
 }
