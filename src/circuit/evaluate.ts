@@ -6,7 +6,7 @@
  */
 import { compileQuery } from "./parse/compile.js";
 import { bindParams } from "./params.js";
-import { isWindowed, type Env, type QueryPlan } from "./plan/query-plan.js";
+import type { Env, QueryPlan } from "./plan/query-plan.js";
 import { sortComparator } from "./operators/top-k.js";
 import { parseRecordId, type RecordId } from "./record-id.js";
 import type { ViewSpec, WireValue } from "./types.js";
@@ -57,7 +57,7 @@ function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<st
   for (const row of source(plan.table)) {
     if (!plan.where || isTruthy(plan.where(row, env))) rows.push(row);
   }
-  if (isWindowed(plan)) {
+  if (plan.windowed) {
     const cmp = sortComparator(plan.order);
     const keyed = rows.map((row) => ({ key: { values: plan.order.map((o) => o.get(row)), id: row.id }, row }));
     keyed.sort((a, b) => cmp(a.key, b.key));

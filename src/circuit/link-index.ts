@@ -21,7 +21,7 @@
  */
 import type { RecordId } from "./record-id.js";
 import type { Row } from "./store.js";
-import { getPath, pathText, type Path, type Resolve } from "./values/path.js";
+import { getPath, pathText, recordingResolver, type Path, type Resolve } from "./values/path.js";
 
 const NONE: readonly RecordId[] = [];
 
@@ -64,10 +64,7 @@ export class LinkIndex {
     const paths = this.paths.get(row.id.table);
     if (!paths) return;
     const found = new Set<string>();
-    const recording: Resolve = (link) => {
-      found.add(link.text);
-      return resolve(link);
-    };
+    const recording = recordingResolver(resolve, found);
     for (const path of paths.values()) getPath(row, path, 0, recording);
     const key = row.id.text;
     const old = this.targetsOf.get(key);

@@ -8,7 +8,7 @@
 import { CircuitError } from "./errors.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import type { WireValue } from "./types.js";
-import { getPath, type Resolve } from "./values/path.js";
+import { getPath, recordingResolver, type Resolve } from "./values/path.js";
 import type { Value } from "./values/value.js";
 import { fromWire } from "./values/wire.js";
 
@@ -39,10 +39,7 @@ export function bindParams(plan: QueryPlan, wire: { readonly [name: string]: Wir
 /** The id texts of the records the plan's param paths dereference (every hop, existing or not). */
 export function paramLinks(plan: QueryPlan, params: { readonly [name: string]: Value }, resolve: Resolve): string[] {
   const found = new Set<string>();
-  const recording: Resolve = (id) => {
-    found.add(id.text);
-    return resolve(id);
-  };
+  const recording = recordingResolver(resolve, found);
   for (const read of plan.paramReads) getPath(params[read.name], read.path, 0, recording);
   return [...found];
 }

@@ -4,7 +4,7 @@
  * (plan/dispatch.ts) so a record change visits only the instances it may
  * affect.
  */
-import { isWindowed, type QueryPlan } from "../plan/query-plan.js";
+import type { QueryPlan } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
 import { instanceIndex, type Indexed, type InstanceIndex } from "./instance-index.js";
 import { SortedRows } from "./sorted-rows.js";
@@ -33,7 +33,7 @@ export class PlanNode<I extends Pushable = Pushable> {
     this.plan = plan;
     this.index = instanceIndex<I>(plan.dispatch);
     const fixed = plan.fixedSlice;
-    const shared = isWindowed(plan) && plan.dispatch?.kind !== "equal" && fixed !== undefined && fixed.start + fixed.limit <= SHARED_WINDOW_MAX;
+    const shared = plan.windowed && plan.dispatch?.kind !== "equal" && fixed !== undefined && fixed.start + fixed.limit <= SHARED_WINDOW_MAX;
     this.sorted = shared ? new SortedRows(plan.order, rows()) : undefined;
   }
 

@@ -9,7 +9,7 @@
  * SELECT over the current store, and each has been added to the membership
  * once, with live children for each of its subqueries.
  */
-import { isWindowed, type Env } from "../plan/query-plan.js";
+import type { Env } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
 import { VERSION, type RecordStore, type Row } from "../store.js";
@@ -54,7 +54,7 @@ export class QueryInstance implements Pushable, RowSink {
     this.node = host.acquireNode(plan);
     const sorted = this.node.sorted;
     const { start, limit } = plan.slice(env);
-    this.window = !isWindowed(plan)
+    this.window = !plan.windowed
       ? this
       : sorted
         ? new Window(sorted, start, limit, (row) => this.filter.matches(row), this)

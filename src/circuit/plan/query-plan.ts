@@ -78,7 +78,3 @@ export interface QueryPlan {
   readonly countParams: readonly CountParam[];
 }
 
-/** True when the window is not simply every matching row. */
-export function isWindowed(plan: QueryPlan): boolean {
-  return plan.windowed;
-}

@@ -29,6 +29,14 @@ export type Resolve = (id: RecordId) => Value;
  */
 export const RESOLVE_BEFORE: unique symbol = Symbol("resolveBefore");
 
+/** `resolve`, also adding the id text of every link it follows to `found`. */
+export function recordingResolver(resolve: Resolve, found: Set<string>): Resolve {
+  return (id) => {
+    found.add(id.text);
+    return resolve(id);
+  };
+}
+
 /** The resolver for paths from `row`: its own earlier-state one, if it carries one. */
 export function resolverFor(row: Value, fallback: Resolve): Resolve {
   return (isObject(row) && (row as { [RESOLVE_BEFORE]?: Resolve })[RESOLVE_BEFORE]) || fallback;
