@@ -2,19 +2,15 @@
  * A stock grpc-js client that knows SSP only from the .proto files (loaded with
  * @grpc/proto-loader) reaches every RPC, with bearer auth in metadata.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";
+import { grpcJsClients, type GenericClient } from "../support/grpc-js-clients.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
-const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../proto");
 const SECRET = "grpc-js-secret";
 
 type Callback = (err: grpc.ServiceError | null, res: Record<string, unknown>) => void;
-type GenericClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
 let core: FakeCore;
 let ts: TestServer;
@@ -24,20 +20,7 @@ let health: GenericClient;
 beforeAll(async () => {
   core = createFakeCore();
   ts = await startTestServer(core, { secret: SECRET });
-  const definition = protoLoader.loadSync(["spooky/ssp/v1/ssp.proto", "grpc/health/v1/health.proto"], {
-    includeDirs: [PROTO_DIR],
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    spooky: { ssp: { v1: { StreamProcessorService: grpc.ServiceClientConstructor } } };
-    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-  };
-  const address = `127.0.0.1:${ts.server.port}`;
-  ssp = new loaded.spooky.ssp.v1.StreamProcessorService(address, grpc.credentials.createInsecure()) as unknown as GenericClient;
-  health = new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as unknown as GenericClient;
+  ({ ssp, health } = grpcJsClients(ts.server.port));
 });
 afterAll(async () => {
   ssp?.close();

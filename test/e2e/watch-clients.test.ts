@@ -8,10 +8,10 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { sspClient, transport } from "../support/clients.js";
+import { grpcJsClients } from "../support/grpc-js-clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -70,17 +70,8 @@ describe("WatchDeltas from clients built on proto/ alone", () => {
   });
 
   it("grpc-js: snapshot, deltas, resume after a dropped call with nothing missed or repeated, then Reset's status", async () => {
-    const definition = protoLoader.loadSync("spooky/ssp/v1/ssp.proto", {
-      includeDirs: [path.join(ROOT, "proto")],
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      spooky: { ssp: { v1: { StreamProcessorService: grpc.ServiceClientConstructor } } };
-    };
-    const client = new loaded.spooky.ssp.v1.StreamProcessorService(`127.0.0.1:${server.server.port}`, grpc.credentials.createInsecure());
+    const { ssp: client, health } = grpcJsClients(server.server.port);
+    health.close();
     const watch = (request: object) =>
       (client as unknown as Record<string, (r: object) => grpc.ClientReadableStream<GrpcJsMessage>>).WatchDeltas!(request);
     try {
