@@ -423,7 +423,7 @@ export class Circuit {
   private acquireNode(plan: QueryPlan): PlanNode<QueryInstance> {
     let node = this.nodes.get(plan.key);
     if (!node) {
-      node = new PlanNode<QueryInstance>(plan, () => this.store.table(plan.table).values());
+      node = new PlanNode<QueryInstance>(plan, { rows: () => this.store.table(plan.table).values(), get: (id) => this.store.get(id) });
       this.nodes.set(plan.key, node);
       let set = this.nodesByTable.get(plan.table);
       if (!set) this.nodesByTable.set(plan.table, (set = new Set()));
@@ -464,33 +464,45 @@ function storedRecord(row: Row): StoredRecord {
 
 const OPS = new Set(["CREATE", "UPDATE", "DELETE"]);
 
+function invalid(index: number, why: string): CircuitError {
+  return new CircuitError("INVALID_ARGUMENT", `change ${index}: ${why}`, index);
+}
+
+/** The op in upper case, or undefined when it is not one; no allocation for the usual spelling. */
+function operation(op: unknown): Operation | undefined {
+  if (op === "UPDATE" || op === "CREATE" || op === "DELETE") return op;
+  const upper = typeof op === "string" ? op.toUpperCase() : "";
+  return OPS.has(upper) ? (upper as Operation) : undefined;
+}
+
 function validateChange(c: RecordChange, index: number, links: RecordIdInterner): ValidChange {
-  const bad = (why: string) => new CircuitError("INVALID_ARGUMENT", `change ${index}: ${why}`, index);
-  if (!c || typeof c !== "object") throw bad("not an object");
-  const op = typeof c.op === "string" ? c.op.toUpperCase() : "";
-  if (!OPS.has(op)) throw bad(`unknown op ${JSON.stringify(c.op)} (expected CREATE, UPDATE or DELETE)`);
-  if (typeof c.id !== "string") throw bad("id must be a string");
+  if (!c || typeof c !== "object") throw invalid(index, "not an object");
+  const op = operation(c.op);
+  if (op === undefined) throw invalid(index, `unknown op ${JSON.stringify(c.op)} (expected CREATE, UPDATE or DELETE)`);
+  if (typeof c.id !== "string") throw invalid(index, "id must be a string");
   let id: RecordId;
   try {
     id = parseRecordId(c.id);
   } catch (e) {
-    throw bad(e instanceof Error ? e.message : String(e));
+    throw invalid(index, e instanceof Error ? e.message : String(e));
   }
-  if (c.table !== undefined && c.table !== null && c.table !== "" && c.table !== id.table) {
-    throw bad(`table ${JSON.stringify(c.table)} does not match the id's table ${JSON.stringify(id.table)}`);
+  const table = c.table;
+  if (table !== undefined && table !== null && table !== "" && table !== id.table) {
+    throw invalid(index, `table ${JSON.stringify(table)} does not match the id's table ${JSON.stringify(id.table)}`);
   }
-  if (c.version !== undefined && c.version !== null && !(Number.isSafeInteger(c.version) && c.version >= 0)) {
-    throw bad(`version must be a non-negative integer, got ${JSON.stringify(c.version)}`);
+  const version = c.version ?? undefined;
+  if (version !== undefined && !(Number.isSafeInteger(version) && version >= 0)) {
+    throw invalid(index, `version must be a non-negative integer, got ${JSON.stringify(version)}`);
   }
   let body: (ValueObject & { id: RecordId }) | undefined;
   if (op !== "DELETE") {
     const w = c.body;
-    if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw bad(`${op} needs an object body`);
+    if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw invalid(index, `${op} needs an object body`);
     try {
       body = bodyFromWire(w, id, links);
     } catch (e) {
-      throw bad(`body: ${e instanceof Error ? e.message : String(e)}`);
+      throw invalid(index, `body: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { op: op as Operation, id, body, version: c.version ?? undefined };
+  return { op, id, body, version };
 }

@@ -28,30 +28,37 @@ export function toRow(body: ValueObject & { id: RecordId }, version: number): Ro
   return body as Row;
 }
 
-/** Rows of one table by the dispatch key of their value at `path`. */
+/**
+ * Keys of one table's rows by the dispatch key of their value at `path`. It
+ * holds keys, not rows (rows are read from the table), so an update that leaves
+ * the indexed value alone (most do) costs two key computations and nothing else.
+ */
 class FieldIndex {
   readonly path: Path;
   private readonly get: (v: Value) => Value;
-  readonly buckets = new Map<unknown, Map<RecordKey, Row>>();
+  readonly buckets = new Map<unknown, Set<RecordKey>>();
 
   constructor(path: Path) {
     this.path = path;
     this.get = pathGetter(path);
   }
 
-  add(row: Row): void {
-    const h = dispatchKey(this.get(row));
-    let b = this.buckets.get(h);
-    if (!b) this.buckets.set(h, (b = new Map()));
-    b.set(row.id.key, row);
-  }
-
-  remove(row: Row): void {
-    const h = dispatchKey(this.get(row));
-    const b = this.buckets.get(h);
-    if (!b) return;
-    b.delete(row.id.key);
-    if (b.size === 0) this.buckets.delete(h);
+  update(before: Row | undefined, after: Row | undefined): void {
+    const hb = before && dispatchKey(this.get(before));
+    const ha = after && dispatchKey(this.get(after));
+    if (before && after && hb === ha) return;
+    if (before) {
+      const b = this.buckets.get(hb);
+      if (b) {
+        b.delete(before.id.key);
+        if (b.size === 0) this.buckets.delete(hb);
+      }
+    }
+    if (after) {
+      let b = this.buckets.get(ha);
+      if (!b) this.buckets.set(ha, (b = new Set()));
+      b.add(after.id.key);
+    }
   }
 }
 
@@ -101,8 +108,11 @@ export class RecordStore {
   }
 
   /** Rows of `table` whose value at `path` has dispatch key `key` (a superset of the `=` matches); builds the index on first use. */
-  lookup(table: string, path: Path, hash: unknown): ReadonlyMap<RecordKey, Row> {
-    return this.index(table, path).buckets.get(hash) ?? EMPTY;
+  *lookup(table: string, path: Path, hash: unknown): IterableIterator<Row> {
+    const keys = this.index(table, path).buckets.get(hash);
+    if (!keys) return;
+    const rows = this.table(table);
+    for (const key of keys) yield rows.get(key)!;
   }
 
   put(row: Row): void {
@@ -110,12 +120,11 @@ export class RecordStore {
     let t = this.tables.get(row.id.table);
     if (!t) this.tables.set(row.id.table, (t = new Map()));
     const old = t.get(key);
-    if (old) this.unindex(old);
-    else this.count++;
+    if (!old) this.count++;
     t.set(key, row);
     if (this.tombstones.size > 0) this.tombstones.get(row.id.table)?.delete(key);
     const idx = this.indices.get(row.id.table);
-    if (idx) for (const i of idx.values()) i.add(row);
+    if (idx) for (const i of idx.values()) i.update(old, row);
   }
 
   /** Removes `row`, leaving a tombstone at `version` (its own version unless a DELETE carried a higher one). */
@@ -123,7 +132,8 @@ export class RecordStore {
     const key = row.id.key;
     const t = this.tables.get(row.id.table);
     if (!t?.delete(key)) return;
-    this.unindex(row);
+    const idx = this.indices.get(row.id.table);
+    if (idx) for (const i of idx.values()) i.update(row, undefined);
     this.count--;
     this.setTombstone(row.id, version);
     if (t.size === 0) this.tables.delete(row.id.table);
@@ -136,11 +146,6 @@ export class RecordStore {
     this.tombstones.clear();
   }
 
-  private unindex(row: Row): void {
-    const idx = this.indices.get(row.id.table);
-    if (idx) for (const i of idx.values()) i.remove(row);
-  }
-
   private index(table: string, path: Path): FieldIndex {
     let byPath = this.indices.get(table);
     if (!byPath) this.indices.set(table, (byPath = new Map()));
@@ -148,7 +153,7 @@ export class RecordStore {
     let idx = byPath.get(key);
     if (!idx) {
       idx = new FieldIndex(path);
-      for (const row of this.table(table).values()) idx.add(row);
+      for (const row of this.table(table).values()) idx.update(undefined, row);
       byPath.set(key, idx);
     }
     return idx;

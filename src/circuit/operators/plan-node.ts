@@ -5,6 +5,7 @@
  * affect.
  */
 import type { QueryPlan } from "../plan/query-plan.js";
+import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
 import { instanceIndex, type Indexed, type InstanceIndex } from "./instance-index.js";
 import { SortedRows } from "./sorted-rows.js";
@@ -17,6 +18,12 @@ import { SortedRows } from "./sorted-rows.js";
  */
 export const SHARED_WINDOW_MAX = 256;
 
+/** The plan's table as it is now (the shared sorted index starts from it and reads rows from it). */
+export interface TableRows {
+  rows(): Iterable<Row>;
+  get(id: RecordId): Row | undefined;
+}
+
 export interface Pushable extends Indexed {
   push(before: Row | undefined, after: Row | undefined): void;
 }
@@ -28,13 +35,12 @@ export class PlanNode<I extends Pushable = Pushable> {
   private readonly index: InstanceIndex<I>;
   private live = 0;
 
-  /** `rows`: the table's rows now, to start the shared sorted index from. */
-  constructor(plan: QueryPlan, rows: () => Iterable<Row>) {
+  constructor(plan: QueryPlan, table: TableRows) {
     this.plan = plan;
     this.index = instanceIndex<I>(plan.dispatch);
     const fixed = plan.fixedSlice;
     const shared = plan.windowed && plan.dispatch?.kind !== "equal" && fixed !== undefined && fixed.start + fixed.limit <= SHARED_WINDOW_MAX;
-    this.sorted = shared ? new SortedRows(plan.order, rows()) : undefined;
+    this.sorted = shared ? new SortedRows(plan.order, table.rows(), table.get) : undefined;
   }
 
   get size(): number {

@@ -91,8 +91,8 @@ export class QueryInstance implements Pushable, RowSink {
     const plan = this.plan;
     const d = plan.dispatch;
     const rows =
-      d?.kind === "equal" ? this.host.store.lookup(plan.table, d.rowPath, dispatchKey(d.envValue(this.env))) : this.host.store.table(plan.table);
-    for (const row of rows.values()) this.filter.push(undefined, row);
+      d?.kind === "equal" ? this.host.store.lookup(plan.table, d.rowPath, dispatchKey(d.envValue(this.env))) : this.host.store.table(plan.table).values();
+    for (const row of rows) this.filter.push(undefined, row);
   }
 
   // ----- output side (RowSink) -----

@@ -64,6 +64,11 @@ export class Window implements RowSink {
   }
 
   change(before: Row, after: Row): void {
+    const last = this.kept[this.kept.length - 1];
+    if (!this.complete && last !== undefined && this.rows.compare(this.rows.keyOf(before), last) > 0) {
+      // Neither kept before nor now (the common case: most rows lie past a full window).
+      if (this.rows.compare(this.rows.keyOf(after), last) > 0) return;
+    }
     const dropped = this.drop(this.rows.keyOf(before));
     // Not kept again if it moved past the last kept row while rows are left out:
     // the refill finds it, or a matching row that now comes before it.
