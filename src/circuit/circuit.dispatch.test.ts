@@ -32,6 +32,16 @@ const QUERIES = [
   "SELECT * FROM t WHERE $p > x ORDER BY n, x LIMIT 3 START 2",
 ];
 
+// Refined: each bucket of the first conjunct's index is an index by the second.
+const REFINED = [
+  "SELECT * FROM t WHERE x = $p AND n >= $q",
+  "SELECT * FROM t WHERE x CONTAINSANY $p AND n < $q",
+  "SELECT * FROM t WHERE n = $q AND x CONTAINS $p",
+  "SELECT * FROM t WHERE x = $p AND n >= $q AND n < 3",
+  "SELECT * FROM t WHERE x IN $p AND n = $q ORDER BY n LIMIT 1",
+  "SELECT * FROM t WHERE x CONTAINSANY $p AND n = $q AND n > 0",
+];
+
 const scalar: fc.Arbitrary<WireValue> = fc.oneof(
   fc.integer({ min: -2, max: 3 }),
   fc.constantFrom("a", "b", "ab", "", "user:1"),
@@ -44,17 +54,52 @@ const value: fc.Arbitrary<WireValue> = fc.oneof(
   { arbitrary: fc.array(scalar, { maxLength: 3 }), weight: 3 },
   { arbitrary: fc.dictionary(fc.constantFrom("a", "b", "1"), scalar, { maxKeys: 2 }), weight: 1 },
 );
-const body = fc.record({ x: value, n: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: ["n"] });
-const change: fc.Arbitrary<RecordChange> = fc.record({
-  op: fc.constantFrom("CREATE", "UPDATE", "DELETE"),
-  id: fc.constantFrom("t:1", "t:2", "t:3", "t:4", "t:a"),
-  body,
-});
+/** Random batches of one to three changes to records `{x, n}`, x drawn from `x`. */
+function batchesOf(x: fc.Arbitrary<WireValue>): fc.Arbitrary<RecordChange[][]> {
+  const change: fc.Arbitrary<RecordChange> = fc.record({
+    op: fc.constantFrom("CREATE", "UPDATE", "DELETE"),
+    id: fc.constantFrom("t:1", "t:2", "t:3", "t:4", "t:a"),
+    body: fc.record({ x, n: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: ["n"] }),
+  });
+  return fc.array(fc.array(change, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 });
+}
 
-describe("instance indices (equal, member, range, interval) visit every instance whose conjunct holds", () => {
+/** Registers views (half before the data, half over it), ingests, and compares each with a full evaluation after every batch. */
+function checkAgainstEvaluation(views: readonly [string, WireValue, WireValue][], batches: readonly RecordChange[][]): void {
+  const c = new Circuit();
+  const specs = views.map(([surql, p, q], i) => ({ id: `v${i}`, surql, params: { p, q }, clientId: "c", ttlMs: 0, lastActiveAt: 0 }));
+  specs.slice(0, specs.length / 2).forEach((s) => c.registerView(s));
+  for (const [i, batch] of batches.entries()) {
+    c.ingest(batch);
+    if (i === 0) specs.slice(specs.length / 2).forEach((s) => c.registerView(s));
+    const records = ["t:1", "t:2", "t:3", "t:4", "t:a"].flatMap((id) => c.getRecord(id) ?? []);
+    for (const s of specs) {
+      if (!c.getView(s.id)) continue;
+      const held = c.getView(s.id)!.members.map((m) => m.id.text);
+      expect(held, `${s.surql} with ${JSON.stringify(s.params)}`).toEqual(evaluateView(s, records).map((id) => id.text));
+    }
+  }
+}
+
+describe("instance indices (equal, member, range, interval, refined) visit every instance whose conjunct holds", () => {
   it("uses the index the test means to exercise", () => {
     const kinds = QUERIES.map((q) => compileQuery(q).dispatch?.kind);
-    expect(kinds).toEqual(["member", "member", "member", "member", "member", "member", "member", "range", "range", "range", "range", "interval", "interval", "interval", "equal", "range", "member", "range"]);
+    expect(kinds).toEqual([
+      ...["member", "member", "member", "member", "member", "member", "member", "range", "range", "range", "range", "interval", "interval", "interval", "equal"],
+      ...["range", "member", "range"],
+    ]);
+    const refined = REFINED.map((q) => {
+      const d = compileQuery(q).dispatch;
+      return [d?.kind, d && "refine" in d ? d.refine?.kind : undefined];
+    });
+    expect(refined).toEqual([
+      ["equal", "range"],
+      ["member", "range"],
+      ["equal", "member"],
+      ["equal", "interval"],
+      ["equal", "member"],
+      ["equal", "member"],
+    ]);
   });
 
   it("refills a shared window with the next matching row when its row moves past it", () => {
@@ -73,28 +118,14 @@ describe("instance indices (equal, member, range, interval) visit every instance
   });
 
   it("keeps many same-shape views equal to a full evaluation over random changes", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat(QUERIES.length - 1), value, value), { minLength: 1, maxLength: 12 }),
-        fc.array(fc.array(change, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 }),
-        (views, batches) => {
-          const c = new Circuit();
-          const specs = views.map(([q, p, q2], i) => ({ id: `v${i}`, surql: QUERIES[q]!, params: { p, q: q2 }, clientId: "c", ttlMs: 0, lastActiveAt: 0 }));
-          // Half the views see the data arrive, half are registered over it.
-          specs.slice(0, specs.length / 2).forEach((s) => c.registerView(s));
-          for (const [i, batch] of batches.entries()) {
-            c.ingest(batch);
-            if (i === 0) specs.slice(specs.length / 2).forEach((s) => c.registerView(s));
-            const records = ["t:1", "t:2", "t:3", "t:4", "t:a"].flatMap((id) => c.getRecord(id) ?? []);
-            for (const s of specs) {
-              if (!c.getView(s.id)) continue;
-              const held = c.getView(s.id)!.members.map((m) => m.id.text);
-              expect(held, `${s.surql} with ${JSON.stringify(s.params)}`).toEqual(evaluateView(s, records).map((id) => id.text));
-            }
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
+    const views = fc.array(fc.tuple(fc.constantFrom(...QUERIES, ...REFINED), value, value), { minLength: 1, maxLength: 12 });
+    fc.assert(fc.property(views, batchesOf(value), checkAgainstEvaluation), { numRuns: 300 });
+  });
+
+  it("keeps refined views exact when both conjuncts often hold (few distinct values)", () => {
+    const few = fc.oneof(fc.constantFrom<WireValue>(1, 2, "a"), fc.constantFrom<WireValue>([1], [1, 2], ["a", 2], []));
+    const bound = fc.integer({ min: 0, max: 3 });
+    const views = fc.array(fc.tuple(fc.constantFrom(...REFINED), few, bound), { minLength: 1, maxLength: 12 });
+    fc.assert(fc.property(views, batchesOf(few), checkAgainstEvaluation), { numRuns: 300 });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * `field = E`: instances bucketed by the dispatch key of E's value, so a change
  * visits the instances of its old and new field values only (10,000
- * `room = $room` views: the two rooms' views).
+ * `room = $room` views: the two rooms' views). With a refining conjunct each
+ * bucket is an index by it, asked with the old value for the old key's bucket
+ * and the new value for the new key's.
  */
 import type { EqualDispatch } from "../plan/dispatch.js";
 import type { Row } from "../store.js";
@@ -10,44 +12,49 @@ import type { Indexed, InstanceIndex } from "./instance-index.js";
 
 export class EqualIndex<I extends Indexed> implements InstanceIndex<I> {
   private readonly dispatch: EqualDispatch;
-  private readonly byKey = new Map<unknown, Set<I>>();
+  private readonly newBucket: () => InstanceIndex<I>;
+  private readonly byKey = new Map<unknown, InstanceIndex<I>>();
   /** Each instance's key as it was added (its env never changes). */
   private readonly keyOf = new Map<I, unknown>();
 
-  constructor(dispatch: EqualDispatch) {
+  /** `newBucket`: an empty index by the refining conjunct (or a plain set). */
+  constructor(dispatch: EqualDispatch, newBucket: () => InstanceIndex<I>) {
     this.dispatch = dispatch;
+    this.newBucket = newBucket;
+  }
+
+  get size(): number {
+    return this.keyOf.size;
   }
 
   add(inst: I): void {
     const h = dispatchKey(this.dispatch.envValue(inst.env));
     this.keyOf.set(inst, h);
-    let set = this.byKey.get(h);
-    if (!set) this.byKey.set(h, (set = new Set()));
-    set.add(inst);
+    let bucket = this.byKey.get(h);
+    if (!bucket) this.byKey.set(h, (bucket = this.newBucket()));
+    bucket.add(inst);
   }
 
   delete(inst: I): void {
+    if (!this.keyOf.has(inst)) return;
     const h = this.keyOf.get(inst);
     this.keyOf.delete(inst);
-    const set = this.byKey.get(h);
-    set?.delete(inst);
-    if (set && set.size === 0) this.byKey.delete(h);
+    const bucket = this.byKey.get(h);
+    bucket?.delete(inst);
+    if (bucket && bucket.size === 0) this.byKey.delete(h);
   }
 
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
     if (this.byKey.size === 0) return;
     const get = this.dispatch.rowValue;
     const hb = before ? dispatchKey(get(before)) : undefined;
-    if (before) {
-      const set = this.byKey.get(hb);
-      if (set) for (const i of set) out.push(i);
+    const ha = after ? dispatchKey(get(after)) : undefined;
+    // Map keys are SameValueZero: NaN matches NaN there, so compare the same way.
+    if (before && after && (ha === hb || (ha !== ha && hb !== hb))) {
+      this.byKey.get(hb)?.collect(before, after, out);
+      return;
     }
-    if (after) {
-      const ha = dispatchKey(get(after));
-      // Map keys are SameValueZero: NaN matches NaN there, so compare the same way.
-      if (before && (ha === hb || (ha !== ha && hb !== hb))) return;
-      const set = this.byKey.get(ha);
-      if (set) for (const i of set) out.push(i);
-    }
+    if (before) this.byKey.get(hb)?.collect(before, undefined, out);
+    if (after) this.byKey.get(ha)?.collect(undefined, after, out);
   }
 }

@@ -17,6 +17,7 @@ export interface Indexed {
 }
 
 export interface InstanceIndex<I extends Indexed> {
+  readonly size: number;
   add(inst: I): void;
   delete(inst: I): void;
   /** Appends each instance the change may affect, once. */
@@ -28,9 +29,9 @@ export function instanceIndex<I extends Indexed>(dispatch: Dispatch | undefined)
     case undefined:
       return new EveryInstance<I>();
     case "equal":
-      return new EqualIndex<I>(dispatch);
+      return new EqualIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine));
     case "member":
-      return new MemberIndex<I>(dispatch);
+      return new MemberIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine));
     case "range":
       return new RangeIndex<I>(dispatch);
     case "interval":
@@ -41,6 +42,10 @@ export function instanceIndex<I extends Indexed>(dispatch: Dispatch | undefined)
 /** No dispatch conjunct: every change visits every instance. */
 class EveryInstance<I extends Indexed> implements InstanceIndex<I> {
   private readonly all = new Set<I>();
+
+  get size(): number {
+    return this.all.size;
+  }
 
   add(inst: I): void {
     this.all.add(inst);

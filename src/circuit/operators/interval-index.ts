@@ -77,6 +77,10 @@ export class IntervalIndex<I extends Indexed> implements InstanceIndex<I> {
     this.dispatch = dispatch;
   }
 
+  get size(): number {
+    return this.nodeOf.size;
+  }
+
   add(inst: I): void {
     const d = this.dispatch;
     const lo = d.lower.envBound(inst.env);

@@ -3,74 +3,114 @@
  * filed under each of their keys, rows visit the instances of each of theirs
  * (old and new). An instance whose value has no keys (a string, tested by
  * substring) is visited by every row; a row whose value has none (a string
- * field) visits every instance.
+ * field) visits every instance. With a refining conjunct each bucket is an
+ * index by it, asked with the old value for the old keys and the new value
+ * for the new ones.
  */
 import { ANY_KEY, type MemberDispatch, type RowKeys } from "../plan/dispatch.js";
 import type { Row } from "../store.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
 
+const NO_KEYS: readonly unknown[] = [];
+
 export class MemberIndex<I extends Indexed> implements InstanceIndex<I> {
   private readonly dispatch: MemberDispatch;
-  private readonly byKey = new Map<unknown, Set<I>>();
-  private readonly unkeyed = new Set<I>();
+  private readonly newBucket: () => InstanceIndex<I>;
+  private readonly byKey = new Map<unknown, InstanceIndex<I>>();
+  private readonly unkeyed: InstanceIndex<I>;
   private readonly keysOf = new Map<I, readonly unknown[] | undefined>();
-  private keyed = 0;
+  /** Instances filed under more than one key: a row may reach them twice. */
+  private multiKeyed = 0;
 
-  constructor(dispatch: MemberDispatch) {
+  /** `newBucket`: an empty index by the refining conjunct (or a plain set). */
+  constructor(dispatch: MemberDispatch, newBucket: () => InstanceIndex<I>) {
     this.dispatch = dispatch;
+    this.newBucket = newBucket;
+    this.unkeyed = newBucket();
+  }
+
+  get size(): number {
+    return this.keysOf.size;
   }
 
   add(inst: I): void {
     const keys = this.dispatch.envKeys(inst.env);
-    this.keysOf.set(inst, keys);
-    if (!keys) {
+    const distinct = keys && [...new Set(keys)];
+    this.keysOf.set(inst, distinct);
+    if (!distinct) {
       this.unkeyed.add(inst);
       return;
     }
-    this.keyed++;
-    for (const k of keys) {
-      let set = this.byKey.get(k);
-      if (!set) this.byKey.set(k, (set = new Set()));
-      set.add(inst);
+    if (distinct.length > 1) this.multiKeyed++;
+    for (const k of distinct) {
+      let bucket = this.byKey.get(k);
+      if (!bucket) this.byKey.set(k, (bucket = this.newBucket()));
+      bucket.add(inst);
     }
   }
 
   delete(inst: I): void {
+    if (!this.keysOf.has(inst)) return;
     const keys = this.keysOf.get(inst);
     this.keysOf.delete(inst);
     if (!keys) {
       this.unkeyed.delete(inst);
       return;
     }
-    this.keyed--;
+    if (keys.length > 1) this.multiKeyed--;
     for (const k of keys) {
-      const set = this.byKey.get(k);
-      set?.delete(inst);
-      if (set && set.size === 0) this.byKey.delete(k);
+      const bucket = this.byKey.get(k);
+      bucket?.delete(inst);
+      if (bucket && bucket.size === 0) this.byKey.delete(k);
     }
   }
 
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
-    for (const i of this.unkeyed) out.push(i);
-    if (this.keyed === 0) return;
-    const kb: RowKeys = before ? this.dispatch.rowKeys(before) : [];
-    const ka: RowKeys = after ? this.dispatch.rowKeys(after) : [];
+    this.unkeyed.collect(before, after, out);
+    if (this.byKey.size === 0) return;
+    const kb: RowKeys = before ? this.dispatch.rowKeys(before) : NO_KEYS;
+    const ka: RowKeys = after ? this.dispatch.rowKeys(after) : NO_KEYS;
+    const start = out.length;
     if (kb === ANY_KEY || ka === ANY_KEY) {
-      for (const [inst, keys] of this.keysOf) if (keys) out.push(inst);
-      return;
-    }
-    if (kb.length + ka.length === 1) {
-      const set = this.byKey.get(kb.length === 1 ? kb[0] : ka[0]);
-      if (set) for (const i of set) out.push(i);
-      return;
-    }
-    const seen = new Set<I>();
-    for (const keys of [kb, ka]) {
-      for (const k of keys) {
-        const set = this.byKey.get(k);
-        if (set) for (const i of set) seen.add(i);
+      for (const bucket of this.byKey.values()) bucket.collect(before, after, out);
+    } else {
+      // Each key once (a row's array may repeat one): a bucket is asked about both values when both have its key.
+      for (let i = 0; i < kb.length; i++) {
+        const k = kb[i];
+        if (repeats(kb, i)) continue;
+        this.byKey.get(k)?.collect(before, ka.includes(k) ? after : undefined, out);
+      }
+      for (let i = 0; i < ka.length; i++) {
+        const k = ka[i];
+        if (kb.includes(k) || repeats(ka, i)) continue;
+        this.byKey.get(k)?.collect(undefined, after, out);
       }
     }
-    for (const i of seen) out.push(i);
+    // Only an instance filed under several keys can be reached through two buckets.
+    if (this.multiKeyed > 0) dedupe(out, start);
   }
+}
+
+/** Whether keys[i] is among the keys before it (SameValueZero, as Map keys and `includes`). */
+function repeats(keys: readonly unknown[], i: number): boolean {
+  const k = keys[i];
+  for (let j = 0; j < i; j++) {
+    const x = keys[j];
+    if (x === k || (x !== x && k !== k)) return true;
+  }
+  return false;
+}
+
+/** Drops repeats from `out[start…]`, keeping first occurrences in order. */
+function dedupe<I>(out: I[], start: number): void {
+  if (out.length - start < 2) return;
+  const seen = new Set<I>();
+  let w = start;
+  for (let r = start; r < out.length; r++) {
+    const x = out[r]!;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    out[w++] = x;
+  }
+  out.length = w;
 }

@@ -37,6 +37,8 @@ export class QueryInstance implements Pushable, RowSink {
   private readonly filter: Filter;
   /** What the filter feeds: a window when the plan has START/LIMIT, else this output directly. */
   private readonly window: RowSink;
+  /** The window, when it is one over the plan's shared sorted rows. */
+  private readonly shared: Window | undefined;
   /**
    * Rows in this SELECT's result, by id — exactly what it added to the view, so
    * teardown is exact even mid-ingest. A root without subqueries does not need
@@ -59,6 +61,7 @@ export class QueryInstance implements Pushable, RowSink {
       : sorted
         ? new Window(sorted, start, limit, (row) => this.filter.matches(row), this)
         : new TopK(plan.order, start, limit, this);
+    this.shared = this.window instanceof Window ? this.window : undefined;
     this.filter = new Filter(plan.where, env, this.window);
     this.node.add(this);
     this.populate();
@@ -70,6 +73,7 @@ export class QueryInstance implements Pushable, RowSink {
 
   /** A change to a record of this plan's table. */
   push(before: Row | undefined, after: Row | undefined): void {
+    if (this.shared?.passesBy(before, after)) return;
     this.filter.push(before, after);
   }
 
@@ -84,8 +88,8 @@ export class QueryInstance implements Pushable, RowSink {
   }
 
   private populate(): void {
-    if (this.window instanceof Window) {
-      this.window.fill();
+    if (this.shared) {
+      this.shared.fill();
       return;
     }
     const plan = this.plan;

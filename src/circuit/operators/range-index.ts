@@ -32,6 +32,10 @@ export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
     this.dispatch = dispatch;
   }
 
+  get size(): number {
+    return this.slotOf.size;
+  }
+
   add(inst: I): void {
     const slot: Slot = { bound: this.dispatch.envBound(inst.env), seq: this.seq++ };
     this.slotOf.set(inst, slot);

@@ -63,12 +63,21 @@ export class Window implements RowSink {
     this.emit();
   }
 
-  change(before: Row, after: Row): void {
+  /**
+   * True when a change cannot touch this window, whether or not its rows
+   * match: rows are left out past the last kept one, and the change's rows
+   * (either absent) both sort after it. Most rows lie there, so the instance
+   * asks this before evaluating its WHERE.
+   */
+  passesBy(before: Row | undefined, after: Row | undefined): boolean {
+    if (this.complete) return false;
     const last = this.kept[this.kept.length - 1];
-    if (!this.complete && last !== undefined && this.rows.compare(this.rows.keyOf(before), last) > 0) {
-      // Neither kept before nor now (the common case: most rows lie past a full window).
-      if (this.rows.compare(this.rows.keyOf(after), last) > 0) return;
-    }
+    if (last === undefined) return false;
+    if (before && this.rows.compare(this.rows.keyOf(before), last) <= 0) return false;
+    return !after || this.rows.compare(this.rows.keyOf(after), last) > 0;
+  }
+
+  change(before: Row, after: Row): void {
     const dropped = this.drop(this.rows.keyOf(before));
     // Not kept again if it moved past the last kept row while rows are left out:
     // the refill finds it, or a matching row that now comes before it.

@@ -515,12 +515,13 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * crosses no link) that best narrows which instances a row change visits:
  * equality, then membership, then an interval (two ranges on one field), then
  * a range; an E that differs between instances (a param, `$parent`) before a
- * constant one.
+ * constant one. An equality or membership is refined the same way by the best
+ * of the other conjuncts, and so on down.
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
   const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] };
-  const candidates: { dispatch: Dispatch; constant: boolean }[] = [];
-  for (const c of conjuncts(cond)) {
+  const candidates: Candidate[] = [];
+  for (const [n, c] of conjuncts(cond).entries()) {
     const bin = c?.Expression?.Binary;
     if (!bin) continue;
     const l = compileExpr(bin.l, probe);
@@ -530,22 +531,37 @@ function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
     if (!field?.rowPath || !other) continue;
     const envEval = other.eval;
     const dispatch = dispatchFor(String(bin.o), rowOnLeft, field.rowPath, pathGetter(field.rowPath), (env) => envEval(undefined, env));
-    if (dispatch) candidates.push({ dispatch, constant: other.constant !== undefined });
+    if (dispatch) candidates.push({ dispatch, constant: other.constant !== undefined, conjuncts: [n] });
   }
   // A lower and an upper bound on one field make an interval.
   const ranges = candidates.filter((c) => c.dispatch.kind === "range");
   for (const [i, a] of ranges.entries()) {
     for (const b of ranges.slice(i + 1)) {
       const interval = intervalOf(a.dispatch as RangeDispatch, b.dispatch as RangeDispatch);
-      if (interval) candidates.push({ dispatch: interval, constant: a.constant && b.constant });
+      if (interval) candidates.push({ dispatch: interval, constant: a.constant && b.constant, conjuncts: [...a.conjuncts, ...b.conjuncts] });
     }
   }
-  let best: { rank: number; dispatch: Dispatch } | undefined;
-  for (const { dispatch, constant } of candidates) {
-    const rank = DISPATCH_RANK[dispatch.kind] + (constant ? 4 : 0);
-    if (!best || rank < best.rank) best = { rank, dispatch };
+  return bestDispatch(candidates);
+}
+
+interface Candidate {
+  readonly dispatch: Dispatch;
+  readonly constant: boolean;
+  /** Which top-level conjuncts it stands for. */
+  readonly conjuncts: readonly number[];
+}
+
+function bestDispatch(candidates: readonly Candidate[]): Dispatch | undefined {
+  let best: { rank: number; candidate: Candidate } | undefined;
+  for (const candidate of candidates) {
+    const rank = DISPATCH_RANK[candidate.dispatch.kind] + (candidate.constant ? 4 : 0);
+    if (!best || rank < best.rank) best = { rank, candidate };
   }
-  return best?.dispatch;
+  if (!best) return undefined;
+  const { dispatch, conjuncts: used } = best.candidate;
+  if (dispatch.kind !== "equal" && dispatch.kind !== "member") return dispatch;
+  const refine = bestDispatch(candidates.filter((c) => !c.conjuncts.some((n) => used.includes(n))));
+  return refine ? { ...dispatch, refine } : dispatch;
 }
 
 const DISPATCH_RANK: { readonly [kind in Dispatch["kind"]]: number } = { equal: 0, member: 1, interval: 2, range: 3 };

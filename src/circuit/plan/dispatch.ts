@@ -15,6 +15,11 @@
  * - interval: a lower and an upper range on one field (`field >= A AND field < B`)
  *   — instances are intervals, and a row visits those holding its value.
  *
+ * An equal or member dispatch may be refined by a second conjunct (`status =
+ * $status AND score >= $min`): each bucket is then itself an index by that
+ * conjunct, and a row visits only the instances for which both hold on its old
+ * or on its new value.
+ *
  * Invariant (what makes skipping exact): when the conjunct holds for a row and
  * an instance, the instance is among those the index returns for that row.
  * Returning more is allowed (the full WHERE is evaluated anyway).
@@ -33,6 +38,8 @@ export interface EqualDispatch {
   readonly rowPath: Path;
   readonly rowValue: (row: Value) => Value;
   readonly envValue: (env: Env) => Value;
+  /** A second conjunct indexing each bucket's instances. */
+  readonly refine?: Dispatch;
 }
 
 export interface MemberDispatch {
@@ -40,6 +47,8 @@ export interface MemberDispatch {
   readonly rowKeys: (row: Value) => RowKeys;
   /** Undefined when the instance's value cannot be keyed (a substring test): it is then visited by every row. */
   readonly envKeys: (env: Env) => readonly unknown[] | undefined;
+  /** A second conjunct indexing each bucket's instances. */
+  readonly refine?: Dispatch;
 }
 
 /** How the row's value must compare with the instance's bound for the conjunct to hold. */
