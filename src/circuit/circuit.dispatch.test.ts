@@ -64,7 +64,11 @@ function batchesOf(x: fc.Arbitrary<WireValue>): fc.Arbitrary<RecordChange[][]> {
   return fc.array(fc.array(change, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 });
 }
 
-/** Registers views (half before the data, half over it), ingests, and compares each with a full evaluation after every batch. */
+/**
+ * Registers views (half before the data, half over it, and every third one
+ * dropped after the second batch, so indices lose instances too), ingests, and
+ * compares each view with a full evaluation after every batch.
+ */
 function checkAgainstEvaluation(views: readonly [string, WireValue, WireValue][], batches: readonly RecordChange[][]): void {
   const c = new Circuit();
   const specs = views.map(([surql, p, q], i) => ({ id: `v${i}`, surql, params: { p, q }, clientId: "c", ttlMs: 0, lastActiveAt: 0 }));
@@ -72,6 +76,7 @@ function checkAgainstEvaluation(views: readonly [string, WireValue, WireValue][]
   for (const [i, batch] of batches.entries()) {
     c.ingest(batch);
     if (i === 0) specs.slice(specs.length / 2).forEach((s) => c.registerView(s));
+    if (i === 1) specs.filter((_, n) => n % 3 === 1).forEach((s) => c.unregisterView(s.id));
     const records = ["t:1", "t:2", "t:3", "t:4", "t:a"].flatMap((id) => c.getRecord(id) ?? []);
     for (const s of specs) {
       if (!c.getView(s.id)) continue;

@@ -1,56 +1,58 @@
 /**
- * `field < E` (and <=, >, >=): instances in a B+tree by E's value (their
+ * `field < E` (and <=, >, >=): instances in an array sorted by E's value (their
  * bound). SurrealDB's comparisons are the total order `compareValues`, so the
- * instances whose bound a row value satisfies form one end of the tree: a
+ * instances whose bound a row value satisfies form one end of the array: a
  * change visits the union for its old and new values, which is the set for the
- * more permissive of the two.
+ * more permissive of the two, found by one binary search.
+ *
+ * Bounds change only when instances come and go, far less often than rows
+ * change (and a new instance scans its table anyway), so insertion and removal
+ * may shift the array.
  */
 import type { RangeDispatch } from "../plan/dispatch.js";
 import type { Row } from "../store.js";
 import { compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
-import { BTree } from "./btree.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
 
-interface Slot {
+interface Slot<I> {
   readonly bound: Value;
-  /** Distinguishes instances with equal bounds; ±Infinity only in search keys. */
-  readonly seq: number;
-}
-
-function compareSlots(a: Slot, b: Slot): number {
-  return compareValues(a.bound, b.bound) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0);
+  readonly inst: I;
 }
 
 export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
   private readonly dispatch: RangeDispatch;
-  private readonly tree: BTree<Slot, I> = new BTree<Slot, I>(undefined, compareSlots);
-  private readonly slotOf = new Map<I, Slot>();
-  private seq = 0;
+  /** Sorted by bound; instances with equal bounds in the order they came. */
+  private readonly slots: Slot<I>[] = [];
 
   constructor(dispatch: RangeDispatch) {
     this.dispatch = dispatch;
   }
 
   get size(): number {
-    return this.slotOf.size;
+    return this.slots.length;
   }
 
   add(inst: I): void {
-    const slot: Slot = { bound: this.dispatch.envBound(inst.env), seq: this.seq++ };
-    this.slotOf.set(inst, slot);
-    this.tree.set(slot, inst);
+    const bound = this.dispatch.envBound(inst.env);
+    this.slots.splice(this.firstAbove(bound), 0, { bound, inst });
   }
 
   delete(inst: I): void {
-    const slot = this.slotOf.get(inst);
-    if (!slot) return;
-    this.slotOf.delete(inst);
-    this.tree.delete(slot);
+    // An instance's env never changes, so neither does its bound.
+    const bound = this.dispatch.envBound(inst.env);
+    const slots = this.slots;
+    for (let i = this.firstAtOrAbove(bound); i < slots.length && compareValues(slots[i]!.bound, bound) === 0; i++) {
+      if (slots[i]!.inst === inst) {
+        slots.splice(i, 1);
+        return;
+      }
+    }
   }
 
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
-    if (this.tree.size === 0) return;
+    const slots = this.slots;
+    if (slots.length === 0) return;
     const get = this.dispatch.rowValue;
     const op = this.dispatch.op;
     let v: Value;
@@ -65,17 +67,41 @@ export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
     }
     switch (op) {
       case "lt": // bound > v
-        for (const [, i] of this.tree.entries({ bound: v, seq: Infinity })) out.push(i);
+        for (let i = this.firstAbove(v); i < slots.length; i++) out.push(slots[i]!.inst);
         return;
       case "le": // bound >= v
-        for (const [, i] of this.tree.entries({ bound: v, seq: -Infinity })) out.push(i);
+        for (let i = this.firstAtOrAbove(v); i < slots.length; i++) out.push(slots[i]!.inst);
         return;
       case "gt": // bound < v
-        for (const [, i] of this.tree.entriesReversed({ bound: v, seq: -Infinity })) out.push(i);
+        for (let i = this.firstAtOrAbove(v) - 1; i >= 0; i--) out.push(slots[i]!.inst);
         return;
       case "ge": // bound <= v
-        for (const [, i] of this.tree.entriesReversed({ bound: v, seq: Infinity })) out.push(i);
+        for (let i = this.firstAbove(v) - 1; i >= 0; i--) out.push(slots[i]!.inst);
         return;
     }
+  }
+
+  /** The index of the first slot whose bound is above `v`. */
+  private firstAbove(v: Value): number {
+    let lo = 0;
+    let hi = this.slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareValues(this.slots[mid]!.bound, v) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The index of the first slot whose bound is at or above `v`. */
+  private firstAtOrAbove(v: Value): number {
+    let lo = 0;
+    let hi = this.slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareValues(this.slots[mid]!.bound, v) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
