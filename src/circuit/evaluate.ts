@@ -6,13 +6,12 @@
  */
 import { compileQuery } from "./parse/compile.js";
 import { bindParams } from "./params.js";
-import type { Env, QueryPlan } from "./plan/query-plan.js";
-import { sortComparator } from "./operators/top-k.js";
+import type { Env, OrderKey, QueryPlan } from "./plan/query-plan.js";
 import { parseRecordId, type RecordId } from "./record-id.js";
 import type { ViewSpec, WireValue } from "./types.js";
-import { compareRecordIds } from "./values/compare.js";
+import { compareRecordIds, compareValues } from "./values/compare.js";
 import { fromWire } from "./values/wire.js";
-import { isObject, isTruthy, type ValueObject } from "./values/value.js";
+import { isObject, isTruthy, type Value, type ValueObject } from "./values/value.js";
 
 /** A record as evaluation reads it: its body, whose `id` is its RecordId (a stored Row is one). */
 export interface EvalRow extends ValueObject {
@@ -58,9 +57,8 @@ function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<st
     if (!plan.where || isTruthy(plan.where(row, env))) rows.push(row);
   }
   if (plan.windowed) {
-    const cmp = sortComparator(plan.order);
-    const keyed = rows.map((row) => ({ key: { values: plan.order.map((o) => o.get(row)), id: row.id }, row }));
-    keyed.sort((a, b) => cmp(a.key, b.key));
+    const keyed = rows.map((row) => ({ values: plan.order.map((o) => o.get(row)), row }));
+    keyed.sort((a, b) => compareSortValues(plan.order, a.values, b.values) || compareRecordIds(a.row.id, b.row.id));
     const { start, limit } = plan.slice(env);
     const end = limit === Infinity ? keyed.length : start + limit;
     rows = keyed.slice(start, end).map((k) => k.row);
@@ -69,4 +67,16 @@ function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<st
     members.set(row.id.text, row.id);
     for (const sub of plan.subqueries) collect(sub, { params: env.params, parent: row, resolve: env.resolve }, source, members);
   }
+}
+
+/**
+ * ORDER BY with compareValues directly: the reference the incremental
+ * operators' encoded order keys (values/order-key.ts) are checked against.
+ */
+function compareSortValues(order: readonly OrderKey[], a: readonly Value[], b: readonly Value[]): number {
+  for (let i = 0; i < order.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return order[i]!.descending ? -c : c;
+  }
+  return 0;
 }

@@ -8,44 +8,33 @@
  * `count` its size; the window is empty iff the tree holds ≤ s rows.
  */
 import type { OrderKey } from "../plan/query-plan.js";
-import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
-import { compareRecordIds, compareValues } from "../values/compare.js";
-import type { Value } from "../values/value.js";
+import { compareOrderKeys, orderKey } from "../values/order-key.js";
 import { BTree } from "./btree.js";
 import type { RowSink } from "./operator.js";
 
-export interface SortKey {
-  readonly values: readonly Value[];
-  readonly id: RecordId;
+/** A row's order key (values/order-key.ts) under `order`: its place in a sorted index. */
+export function orderKeyOf(order: readonly OrderKey[]): (row: Row) => string {
+  const descending = order.map((o) => o.descending);
+  if (order.length === 1) {
+    const get = order[0]!.get;
+    return (row) => orderKey([get(row)], descending, row.id);
+  }
+  return (row) =>
+    orderKey(
+      order.map((o) => o.get(row)),
+      descending,
+      row.id,
+    );
 }
 
 /**
- * A tree key carries its row. When a row changes without moving (equal order
- * values), its entry keeps its place and takes the new row; otherwise the old
- * entry is erased and a new one inserted.
+ * The tree's value for a key: the row as last pushed. When a row changes
+ * without moving (equal order values), its entry keeps its place and takes the
+ * new row; otherwise the old key is erased and the new one inserted.
  */
-interface Entry extends SortKey {
+interface Entry {
   row: Row;
-}
-
-export function sortComparator(order: readonly OrderKey[]): (a: SortKey, b: SortKey) => number {
-  if (order.length === 1) {
-    // The common case, called a few dozen times per tree operation: no loop.
-    const descending = order[0]!.descending;
-    return (a, b) => {
-      const c = compareValues(a.values[0], b.values[0]);
-      if (c !== 0) return descending ? -c : c;
-      return compareRecordIds(a.id, b.id);
-    };
-  }
-  return (a, b) => {
-    for (let i = 0; i < order.length; i++) {
-      const c = compareValues(a.values[i], b.values[i]);
-      if (c !== 0) return order[i]!.descending ? -c : c;
-    }
-    return compareRecordIds(a.id, b.id);
-  };
 }
 
 interface Event {
@@ -54,37 +43,35 @@ interface Event {
 }
 
 export class TopK implements RowSink {
-  private readonly order: readonly OrderKey[];
+  private readonly keyOf: (row: Row) => string;
   private readonly start: number;
   private readonly limit: number;
   private readonly next: RowSink;
-  /** Each entry is also its own value, so `get` finds the stored entry for an equal key. */
-  private readonly tree: BTree<Entry, Entry>;
-  private lo: Entry | undefined;
-  private hi: Entry | undefined;
+  private readonly tree = new BTree<string, Entry>(undefined, compareOrderKeys);
+  private lo: string | undefined;
+  private hi: string | undefined;
   private count = 0;
   private events: Event[] = [];
 
   constructor(order: readonly OrderKey[], start: number, limit: number, next: RowSink) {
-    this.order = order;
+    this.keyOf = orderKeyOf(order);
     this.start = start;
     this.limit = limit;
     this.next = next;
-    this.tree = new BTree<Entry, Entry>(undefined, sortComparator(order));
   }
 
   /** Rows currently in the window, in order. */
   *window(): IterableIterator<Row> {
     if (this.count === 0) return;
     let n = 0;
-    for (const entry of this.tree.keys(this.lo)) {
+    for (const [, entry] of this.tree.entries(this.lo)) {
       if (n++ >= this.count) return;
       yield entry.row;
     }
   }
 
   add(row: Row): void {
-    this.insert(this.keyOf(row));
+    this.insert(this.keyOf(row), row);
     this.flush(undefined);
   }
 
@@ -96,37 +83,28 @@ export class TopK implements RowSink {
   change(before: Row, after: Row): void {
     const kb = this.keyOf(before);
     const ka = this.keyOf(after);
-    if (this.cmp(kb, ka) === 0) {
+    if (kb === ka) {
       // Same place in the order (most updates leave the sort keys alone): swap the row in.
       this.tree.get(kb)!.row = after;
-      if (this.count > 0 && this.cmp(kb, this.lo!) >= 0 && this.cmp(kb, this.hi!) <= 0) this.next.change(before, after);
+      if (this.count > 0 && kb >= this.lo! && kb <= this.hi!) this.next.change(before, after);
       return;
     }
     this.erase(kb);
-    this.insert(ka);
+    this.insert(ka, after);
     this.flush(before);
   }
 
-  private keyOf(row: Row): Entry {
-    const values = this.order.map((o) => o.get(row));
-    return { values, id: row.id, row };
+  /** `key` is in the tree. */
+  private enter(key: string): void {
+    this.events.push({ row: this.tree.get(key)!.row, entered: true });
   }
 
-  private cmp(a: SortKey, b: SortKey): number {
-    return this.tree._compare(a as Entry, b as Entry);
+  private leave(key: string): void {
+    this.events.push({ row: this.tree.get(key)!.row, entered: false });
   }
 
-  /** `key` is a key of the tree (or equal to one, built from the same row). */
-  private enter(key: Entry): void {
-    this.events.push({ row: key.row, entered: true });
-  }
-
-  private leave(key: Entry): void {
-    this.events.push({ row: key.row, entered: false });
-  }
-
-  private insert(k: Entry): void {
-    this.tree.set(k, k);
+  private insert(k: string, row: Row): void {
+    this.tree.set(k, { row });
     if (this.limit === 0) return;
     if (this.count === 0) {
       if (this.tree.size > this.start) {
@@ -137,13 +115,13 @@ export class TopK implements RowSink {
       }
       return;
     }
-    if (this.cmp(k, this.lo!) < 0) {
+    if (k < this.lo!) {
       // Inserted before the window: everything shifts right by one.
-      this.lo = this.tree.nextLowerKey(this.lo)!;
+      this.lo = this.tree.nextLowerKey(this.lo!)!;
       this.enter(this.lo);
       if (this.count === this.limit) {
         this.leave(this.hi!);
-        this.hi = this.tree.nextLowerKey(this.hi)!;
+        this.hi = this.tree.nextLowerKey(this.hi!)!;
       } else {
         this.count++;
       }
@@ -153,31 +131,31 @@ export class TopK implements RowSink {
       // Not full: the window runs to the end of the tree, so the new row joins it.
       this.count++;
       this.enter(k);
-      if (this.cmp(k, this.hi!) > 0) this.hi = k;
+      if (k > this.hi!) this.hi = k;
       return;
     }
-    if (this.cmp(k, this.hi!) < 0) {
+    if (k < this.hi!) {
       this.enter(k);
       this.leave(this.hi!);
-      this.hi = this.tree.nextLowerKey(this.hi)!;
+      this.hi = this.tree.nextLowerKey(this.hi!)!;
     }
   }
 
-  private erase(k: Entry): void {
+  private erase(k: string): void {
     if (this.count === 0) {
       this.tree.delete(k);
       return;
     }
-    const beforeLo = this.cmp(k, this.lo!) < 0;
-    if (!beforeLo && this.cmp(k, this.hi!) > 0) {
+    const beforeLo = k < this.lo!;
+    if (!beforeLo && k > this.hi!) {
       this.tree.delete(k);
       return;
     }
-    const next = this.tree.nextHigherKey(this.hi);
+    const next = this.tree.nextHigherKey(this.hi!);
     if (beforeLo) {
       // Removed before the window: everything shifts left by one.
       this.leave(this.lo!);
-      const newLo = this.tree.nextHigherKey(this.lo);
+      const newLo = this.tree.nextHigherKey(this.lo!);
       if (next !== undefined) {
         this.enter(next);
         this.hi = next;
@@ -188,13 +166,13 @@ export class TopK implements RowSink {
       if (this.count === 0) this.hi = undefined;
     } else {
       this.leave(k);
-      if (this.cmp(k, this.lo!) === 0) this.lo = this.tree.nextHigherKey(k)!;
+      if (k === this.lo) this.lo = this.tree.nextHigherKey(k)!;
       if (next !== undefined) {
         this.enter(next);
         this.hi = next;
       } else {
         this.count--;
-        if (this.cmp(k, this.hi!) === 0) this.hi = this.tree.nextLowerKey(k)!;
+        if (k === this.hi) this.hi = this.tree.nextLowerKey(k)!;
         if (this.count === 0) this.lo = this.hi = undefined;
       }
     }

@@ -21,9 +21,10 @@
 import type { Row } from "../store.js";
 import type { RowSink } from "./operator.js";
 import type { SortedRows } from "./sorted-rows.js";
-import type { SortKey } from "./top-k.js";
 
-interface Kept extends SortKey {
+interface Kept {
+  /** The row's order key (values/order-key.ts). */
+  readonly key: string;
   readonly row: Row;
 }
 
@@ -73,8 +74,8 @@ export class Window implements RowSink {
     if (this.complete) return false;
     const last = this.kept[this.kept.length - 1];
     if (last === undefined) return false;
-    if (before && this.rows.compare(this.rows.keyOf(before), last) <= 0) return false;
-    return !after || this.rows.compare(this.rows.keyOf(after), last) > 0;
+    if (before && this.rows.keyOf(before) <= last.key) return false;
+    return !after || this.rows.keyOf(after) > last.key;
   }
 
   change(before: Row, after: Row): void {
@@ -87,14 +88,13 @@ export class Window implements RowSink {
   }
 
   private entry(row: Row): Kept {
-    const k = this.rows.keyOf(row);
-    return { values: k.values, id: k.id, row };
+    return { key: this.rows.keyOf(row), row };
   }
 
   /** A newly matching row: kept if it comes before the last kept one, or if nothing is left out. */
   private admit(k: Kept): void {
     const last = this.kept[this.kept.length - 1];
-    if (this.complete || (last && this.rows.compare(k, last) < 0)) {
+    if (this.complete || (last && k.key < last.key)) {
       this.insert(k);
       if (this.kept.length > this.end) {
         this.kept.pop();
@@ -104,16 +104,16 @@ export class Window implements RowSink {
   }
 
   private insert(k: Kept): void {
-    const i = this.position(k);
+    const i = this.position(k.key);
     this.touch(i);
     this.kept.splice(i, 0, k);
   }
 
   /** Removes the kept row with key `k`; true when it was kept. */
-  private drop(k: SortKey): boolean {
-    const i = this.position(k);
+  private drop(key: string): boolean {
+    const i = this.position(key);
     const found = this.kept[i];
-    if (!found || this.rows.compare(found, k) !== 0) return false;
+    if (!found || found.key !== key) return false;
     this.touch(i);
     this.kept.splice(i, 1);
     return true;
@@ -123,10 +123,10 @@ export class Window implements RowSink {
   private refill(): void {
     if (this.complete || this.kept.length >= this.end) return;
     const last = this.kept[this.kept.length - 1];
-    for (const [key, row] of this.rows.after(last)) {
+    for (const [key, row] of this.rows.after(last?.key)) {
       if (!this.matches(row)) continue;
       this.touch(this.kept.length);
-      this.kept.push({ values: key.values, id: key.id, row });
+      this.kept.push({ key, row });
       if (this.kept.length >= this.end) {
         // Whether anything matches beyond is found out when a kept row leaves.
         this.complete = false;
@@ -137,12 +137,12 @@ export class Window implements RowSink {
   }
 
   /** The first index whose key is not before `k`. */
-  private position(k: SortKey): number {
+  private position(key: string): number {
     let lo = 0;
     let hi = this.kept.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.rows.compare(this.kept[mid]!, k) < 0) lo = mid + 1;
+      if (this.kept[mid]!.key < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -164,10 +164,10 @@ export class Window implements RowSink {
     this.shown = undefined;
     const now = this.visible();
     const was = new Map<string, Row>();
-    for (const k of before) was.set(k.id.text, k.row);
+    for (const k of before) was.set(k.row.id.text, k.row);
     const is = new Set<string>();
     for (const k of now) {
-      const key = k.id.text;
+      const key = k.row.id.text;
       is.add(key);
       const old = was.get(key);
       if (!old) this.next.add(k.row);

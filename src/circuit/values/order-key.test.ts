@@ -1,0 +1,72 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { RecordId } from "../record-id.js";
+import { compareRecordIds, compareValues } from "./compare.js";
+import { compareOrderKeys, orderKey } from "./order-key.js";
+import type { Value } from "./value.js";
+
+// Strings that probe the encoding: NUL, astral characters against U+E000..U+FFFF, prefixes.
+const text = fc.oneof(
+  fc.constantFrom("", "a", "ab", "a\u0000", "a\u0001", "\u{1F600}", "\uE000", "\uFFFF", "\u0000", "b"),
+  fc.string({ unit: "grapheme", maxLength: 4 }),
+);
+const recordId = fc.tuple(fc.constantFrom("t", "u", "ta"), fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(-0), text)).map(([t, k]) => new RecordId(t, k));
+const number = fc.oneof(
+  fc.constantFrom(0, -0, 1, -1, 1.5, -1.5, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE),
+  fc.double({ noNaN: true }),
+  fc.integer({ min: -3, max: 3 }),
+);
+const value: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: "small" },
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    number,
+    text,
+    recordId,
+    fc.array(tie("v"), { maxLength: 3 }),
+    fc.dictionary(text, tie("v"), { maxKeys: 3 }),
+  ),
+})).v;
+
+/** -1, 0 or 1 (never -0). */
+const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
+const ID = new RecordId("t", 1);
+
+describe("order keys sort as ORDER BY does", () => {
+  it("order two values as compareValues does, ascending and descending", () => {
+    fc.assert(
+      fc.property(value, value, fc.boolean(), (a, b, descending) => {
+        const c = compareOrderKeys(orderKey([a], [descending], ID), orderKey([b], [descending], ID));
+        expect(c).toBe(sign(compareValues(a, b) * (descending ? -1 : 1)));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("order several terms lexicographically, then by record id", () => {
+    const row = fc.tuple(fc.array(value, { minLength: 2, maxLength: 2 }), recordId);
+    fc.assert(
+      fc.property(row, row, fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), ([va, ia], [vb, ib], desc) => {
+        let expected = 0;
+        for (let i = 0; i < 2 && expected === 0; i++) expected = sign(compareValues(va[i], vb[i]) * (desc[i] ? -1 : 1));
+        if (expected === 0) expected = sign(compareRecordIds(ia, ib));
+        expect(compareOrderKeys(orderKey(va, desc, ia), orderKey(vb, desc, ib))).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("puts NaN above every number and equates -0 with 0", () => {
+    expect(compareOrderKeys(orderKey([NaN], [false], ID), orderKey([Infinity], [false], ID))).toBe(1);
+    expect(compareOrderKeys(orderKey([NaN], [false], ID), orderKey(["a"], [false], ID))).toBe(-1);
+    expect(orderKey([-0], [false], ID)).toBe(orderKey([0], [false], ID));
+  });
+
+  it("encode long strings and deep values whole", () => {
+    const long = "x".repeat(20_000);
+    expect(compareOrderKeys(orderKey([long], [false], ID), orderKey([`${long}y`], [false], ID))).toBe(-1);
+    expect(compareOrderKeys(orderKey([[long, 1]], [true], ID), orderKey([[long, 2]], [true], ID))).toBe(1);
+  });
+});
