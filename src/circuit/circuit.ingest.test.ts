@@ -52,6 +52,21 @@ describe("ingest: versions and no-ops", () => {
     expect(eventsFor(c.ingest([create("user:1", { n: 1 })]), "all")).toEqual(["CREATED user:1 v2"]);
   });
 
+  it("nets a delete and re-create in one batch to an update of the record", () => {
+    const c = circuitWithAllUsers();
+    c.ingest([create("user:1", { n: 1 })]);
+    expect(eventsFor(c.ingest([remove("user:1"), create("user:1", { n: 2 })]), "all")).toEqual(["UPDATED user:1 v2"]);
+  });
+
+  it("reports each record once per batch, however many records and changes the batch holds", () => {
+    const c = circuitWithAllUsers();
+    const ids = Array.from({ length: 20 }, (_, i) => `user:${i}`);
+    c.ingest(ids.slice(0, 10).map((id) => create(id, { n: 0 })));
+    const batch = [...ids.map((id) => update(id, { n: 1 })), ...ids.map((id) => update(id, { n: 2 })), remove("user:3"), create("user:3", { n: 3 })];
+    const expected = ids.map((id, i) => (i < 10 ? `UPDATED ${id} v${id === "user:3" ? 4 : 3}` : `CREATED ${id} v2`));
+    expect(eventsFor(c.ingest(batch), "all").sort()).toEqual(expected.sort());
+  });
+
   it("ignores the body's own id field: a record's id is its record id", () => {
     const c = circuitWithAllUsers();
     c.ingest([create("user:1", { id: "something else", n: 1 })]);

@@ -18,6 +18,9 @@ export interface Held {
   id: RecordId;
 }
 
+/** Touch logs longer than this are indexed by id text rather than scanned. */
+const SMALL_TOUCH_LOG = 8;
+
 export interface MembershipHost {
   versionOf(id: RecordId): number;
   /** Called once per batch, on the first touch. */
@@ -32,7 +35,13 @@ export class Membership {
   private readonly ids = new Set<RecordId>();
   /** Reference counts above one (count − 1); absent means one. */
   private readonly extra = new Map<RecordId, number>();
-  private touched: Map<string, Held> | undefined;
+  /**
+   * What the view held for each id the batch touched, in touch order. Most
+   * batches touch a few ids per view, found by a scan; past SMALL_TOUCH_LOG
+   * they are also indexed by id text.
+   */
+  private touched: Held[] | undefined;
+  private touchedByText: Map<string, Held> | undefined;
   /** Off while a view is being built or dropped: those report their own delta. */
   logging = false;
   private readonly host: MembershipHost;
@@ -56,15 +65,7 @@ export class Membership {
    * `remove`), so a content change reaches exactly the views holding it.
    */
   touch(id: RecordId, version: number): void {
-    if (!this.logging) return;
-    if (!this.touched) {
-      this.touched = new Map();
-      this.host.markDirty(this);
-    }
-    const key = id.text;
-    const held = this.touched.get(key);
-    if (held) held.id = id;
-    else this.touched.set(key, { member: this.ids.has(id), version, id });
+    if (this.logging) this.log(id, version, this.ids.has(id));
   }
 
   add(id: RecordId): void {
@@ -72,22 +73,55 @@ export class Membership {
       this.extra.set(id, (this.extra.get(id) ?? 0) + 1);
       return;
     }
-    this.touch(id, 0);
+    if (this.logging) this.log(id, 0, false);
     this.ids.add(id);
   }
 
   /** `version`: the version of the row as the path that reached it last saw it. */
   remove(id: RecordId, version: number): void {
-    const more = this.extra.get(id);
+    const more = this.extra.size > 0 ? this.extra.get(id) : undefined;
     if (more !== undefined) {
       if (more > 1) this.extra.set(id, more - 1);
       else this.extra.delete(id);
-      this.touch(id, version);
+      if (this.logging) this.log(id, version, true);
       return;
     }
     if (!this.ids.has(id)) throw new Error(`membership underflow for ${id.text}`);
-    this.touch(id, version);
+    if (this.logging) this.log(id, version, true);
     this.ids.delete(id);
+  }
+
+  /**
+   * The first touch of an id in a batch records what the view held; later
+   * ones only keep its latest RecordId (a record deleted and re-created in one
+   * batch gets a new one, equal in table and key).
+   */
+  private log(id: RecordId, version: number, member: boolean): void {
+    let list = this.touched;
+    if (!list) {
+      list = this.touched = [];
+      this.host.markDirty(this);
+    }
+    const byText = this.touchedByText;
+    if (byText) {
+      const held = byText.get(id.text);
+      if (held) {
+        held.id = id;
+        return;
+      }
+    } else {
+      for (let i = 0; i < list.length; i++) {
+        const held = list[i]!;
+        if (held.id === id || (held.id.key === id.key && held.id.table === id.table)) {
+          held.id = id;
+          return;
+        }
+      }
+    }
+    const held: Held = { member, version, id };
+    list.push(held);
+    if (byText) byText.set(id.text, held);
+    else if (list.length > SMALL_TOUCH_LOG) this.touchedByText = new Map(list.map((h) => [h.id.text, h]));
   }
 
   /** Drops every member at once (a view's root being torn down). */
@@ -100,9 +134,10 @@ export class Membership {
   takeDeltas(): Delta[] {
     const touched = this.touched;
     this.touched = undefined;
+    this.touchedByText = undefined;
     if (!touched) return [];
     const out: Delta[] = [];
-    for (const before of touched.values()) {
+    for (const before of touched) {
       const id = before.id;
       if (this.ids.has(id)) {
         const version = this.host.versionOf(id);
