@@ -28,7 +28,7 @@ describe("shared sorted rows with buffered edits", () => {
       fc.record({ kind: fc.constant("read" as const), from: fc.nat(40) }),
     );
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 3000 }), (steps) => {
+      fc.property(fc.array(step, { maxLength: 400, size: "max" }), (steps) => {
         const store = new Map<number, Row>();
         const sorted = new SortedRows(ORDER, [], (id) => store.get(id.key as number));
         for (const s of steps) {

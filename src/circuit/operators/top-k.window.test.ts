@@ -44,7 +44,7 @@ describe("TopK window", () => {
   it("emits exactly the rows of ranks [start, start + limit) after any sequence of adds, removes and changes", () => {
     const op = fc.record({ key: fc.nat(12), score: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }), del: fc.boolean() });
     fc.assert(
-      fc.property(fc.nat(4), fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.array(op, { maxLength: 60 }), (start, limit, desc, ops) => {
+      fc.property(fc.nat(4), fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.array(op, { maxLength: 80, size: "max" }), (start, limit, desc, ops) => {
         const sink = new SetSink();
         const top = new TopK([{ get: (b) => (b as { score?: number }).score, descending: desc }], start, limit, sink);
         const all = new Map<number, Row>();
