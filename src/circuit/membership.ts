@@ -59,13 +59,13 @@ export class Membership {
   }
 
   /**
-   * Remembers what the view held for `id` before the batch's first change to
-   * it; `version` is the version the view holds if `id` is a member. Every
-   * instance holding a changed record calls this (through `change` or
-   * `remove`), so a content change reaches exactly the views holding it.
+   * Remembers what the view held for member `id` before the batch's first
+   * change to it, at `version`. Every instance holding a changed record calls
+   * this (through `change` or `remove`), so a content change reaches exactly
+   * the views holding it.
    */
   touch(id: RecordId, version: number): void {
-    if (this.logging) this.log(id, version, this.ids.has(id));
+    if (this.logging) this.log(id, version, true);
   }
 
   add(id: RecordId): void {

@@ -101,9 +101,21 @@ function repeats(keys: readonly unknown[], i: number): boolean {
   return false;
 }
 
-/** Drops repeats from `out[start…]`, keeping first occurrences in order. */
+/** Drops repeats from `out[start…]`, keeping first occurrences in order (a scan when few, as most are). */
 function dedupe<I>(out: I[], start: number): void {
-  if (out.length - start < 2) return;
+  const n = out.length - start;
+  if (n < 2) return;
+  if (n <= 16) {
+    let w = start;
+    for (let r = start; r < out.length; r++) {
+      const x = out[r]!;
+      let repeat = false;
+      for (let j = start; j < w; j++) if (out[j] === x) repeat = true;
+      if (!repeat) out[w++] = x;
+    }
+    out.length = w;
+    return;
+  }
   const seen = new Set<I>();
   let w = start;
   for (let r = start; r < out.length; r++) {

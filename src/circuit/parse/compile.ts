@@ -401,6 +401,7 @@ function compileParam(name: string, rest: Path, scope: Scope): Compiled {
   }
   if (RESERVED_PARAMS.has(name)) throw unsupported(scope, `the built-in parameter $${name}`, `$${name}`);
   scope.params.add(name);
+  if (rest.length === 0) return { eval: (_row, env) => env.params[name], readsRow: false };
   if (!rest.some((part) => part.kind !== "index")) return { eval: (_row, env) => getPath(env.params[name], rest), readsRow: false };
   // `$p.n` with `p` a record link reads the linked record (the view depends on it: params.ts).
   scope.paramReads.push({ name, path: rest });
