@@ -9,13 +9,13 @@
  * SELECT over the current store, and each has been added to the membership
  * once, with live children for each of its subqueries.
  */
-import type { Env } from "../plan/query-plan.js";
+import type { Env, Evaluator } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
 import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
 import { getPath, resolverFor } from "../values/path.js";
-import { Filter } from "./filter.js";
+import { matches, pushFiltered } from "./filter.js";
 import type { RowSink } from "./operator.js";
 import type { PlanNode, Pushable } from "./plan-node.js";
 import { TopK } from "./top-k.js";
@@ -34,7 +34,7 @@ export class QueryInstance implements Pushable, RowSink {
   private readonly node: PlanNode<QueryInstance>;
   private readonly host: InstanceHost;
   private readonly view: Membership;
-  private readonly filter: Filter;
+  private readonly where: Evaluator | undefined;
   /** What the filter feeds: a window when the plan has START/LIMIT, else this output directly. */
   private readonly window: RowSink;
   /** The window, when it is one over the plan's shared sorted rows. */
@@ -59,10 +59,10 @@ export class QueryInstance implements Pushable, RowSink {
     this.window = !plan.windowed
       ? this
       : sorted
-        ? new Window(sorted, start, limit, (row) => this.filter.matches(row), this)
+        ? new Window(sorted, start, limit, (row) => matches(this.where, env, row), this)
         : new TopK(plan.order, start, limit, this);
     this.shared = this.window instanceof Window ? this.window : undefined;
-    this.filter = new Filter(plan.where, env, this.window);
+    this.where = plan.where;
     this.node.add(this);
     this.populate();
   }
@@ -74,7 +74,7 @@ export class QueryInstance implements Pushable, RowSink {
   /** A change to a record of this plan's table. */
   push(before: Row | undefined, after: Row | undefined): void {
     if (this.shared?.passesBy(before, after)) return;
-    this.filter.push(before, after);
+    pushFiltered(this.where, this.env, before, after, this.window);
   }
 
   /** Removes every row (and child) from the membership and leaves the plan node. */
@@ -96,7 +96,7 @@ export class QueryInstance implements Pushable, RowSink {
     const d = plan.dispatch;
     const rows =
       d?.kind === "equal" ? this.host.store.lookup(plan.table, d.rowPath, dispatchKey(d.envValue(this.env))) : this.host.store.table(plan.table).values();
-    for (const row of rows) this.filter.push(undefined, row);
+    for (const row of rows) pushFiltered(this.where, this.env, undefined, row, this.window);
   }
 
   // ----- output side (RowSink) -----
