@@ -18,13 +18,13 @@ export function orderKeyOf(order: readonly OrderKey[]): (row: Row) => string {
   const descending = order.map((o) => o.descending);
   if (order.length === 1) {
     const get = order[0]!.get;
-    return (row) => orderKey([get(row)], descending, row.id);
+    return (row) => orderKey([get(row)], descending, row.id.key);
   }
   return (row) =>
     orderKey(
       order.map((o) => o.get(row)),
       descending,
-      row.id,
+      row.id.key,
     );
 }
 
