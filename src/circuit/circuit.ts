@@ -144,7 +144,7 @@ export class Circuit {
     // Views whose params read this record are torn down before the change is pushed
     // (their instances evaluated with the record as it was) and built again after it.
     const rebuilt = this.viewsByParamLink.size > 0 ? this.viewsByParamLink.get(id.text) : undefined;
-    const stale = rebuilt ? [...rebuilt] : [];
+    const stale = rebuilt ? [...rebuilt] : NO_VIEWS;
     for (const view of stale) view.root.destroy();
     const readers = this.linkIndex.readersOf(id);
     if (readers.length === 0) {
@@ -461,6 +461,8 @@ function asBefore(row: Row, resolve: Resolve): Row {
 function storedRecord(row: Row): StoredRecord {
   return { id: row.id, body: toWire(row) as { [k: string]: WireValue }, version: row[VERSION] };
 }
+
+const NO_VIEWS: readonly View[] = [];
 
 const OPS = new Set(["CREATE", "UPDATE", "DELETE"]);
 
