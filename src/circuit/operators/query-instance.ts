@@ -111,20 +111,24 @@ export class QueryInstance implements Pushable, RowSink {
   }
 
   remove(row: Row): void {
-    const key = row.id.text;
-    this.output?.delete(key);
-    const kids = this.children?.get(key);
-    if (kids) {
-      this.children!.delete(key);
-      for (const k of kids) k.destroy();
+    // A root without subqueries keeps no output: no id text needed.
+    if (this.output) {
+      const key = row.id.text;
+      this.output.delete(key);
+      const kids = this.children?.get(key);
+      if (kids) {
+        this.children!.delete(key);
+        for (const k of kids) k.destroy();
+      }
     }
     this.view.remove(row.id, row[VERSION]);
   }
 
   change(before: Row, after: Row): void {
-    const key = after.id.text;
-    this.output?.set(key, after);
     if (before[VERSION] !== after[VERSION]) this.view.touch(after.id, before[VERSION]);
+    if (!this.output) return;
+    const key = after.id.text;
+    this.output.set(key, after);
     const kids = this.children?.get(key);
     if (!kids) return;
     // A child depends on its parent row only through the `$parent` paths its plan reads

@@ -20,6 +20,7 @@
 import type { OrderKey } from "../plan/query-plan.js";
 import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
+import { sameContent } from "../values/compare.js";
 import { compareOrderKeys } from "../values/order-key.js";
 import { BTree } from "./btree.js";
 import { orderKeyOf } from "./top-k.js";
@@ -28,6 +29,7 @@ import { orderKeyOf } from "./top-k.js";
 const MAX_PENDING = 1024;
 
 export class SortedRows {
+  private readonly order: readonly OrderKey[];
   private readonly computeKey: (row: Row) => string;
   private readonly tree = new BTree<string, RecordId>(undefined, compareOrderKeys);
   private readonly added = new Map<string, RecordId>();
@@ -44,23 +46,29 @@ export class SortedRows {
 
   /** `rows`: the table's rows now; `rowOf`: a row of the table as it is now. */
   constructor(order: readonly OrderKey[], rows: Iterable<Row>, rowOf: (id: RecordId) => Row | undefined) {
+    this.order = order;
     this.computeKey = orderKeyOf(order);
     this.rowOf = rowOf;
     for (const row of rows) this.tree.set(this.computeKey(row), row.id);
   }
 
   keyOf(row: Row): string {
-    if (row === this.lastAfter) return this.lastAfterKey!;
-    if (row === this.lastBefore) return this.lastBeforeKey!;
+    if (row === this.lastAfter) return (this.lastAfterKey ??= this.lastBeforeKey ?? this.computeKey(row));
+    if (row === this.lastBefore) return (this.lastBeforeKey ??= this.lastAfterKey ?? this.computeKey(row));
     return this.computeKey(row);
   }
 
   update(before: Row | undefined, after: Row | undefined): void {
+    this.lastBefore = before;
+    this.lastAfter = after;
+    if (before && after && this.order.every((o) => sameContent(o.get(before), o.get(after)))) {
+      // The row keeps its place (most updates): its key, the same for both, is built only if a window asks.
+      this.lastBeforeKey = this.lastAfterKey = undefined;
+      return;
+    }
     const kb = before && this.computeKey(before);
     const ka = after && this.computeKey(after);
-    this.lastBefore = before;
     this.lastBeforeKey = kb;
-    this.lastAfter = after;
     this.lastAfterKey = ka;
     if (kb === ka) return;
     if (kb !== undefined && !this.added.delete(kb)) this.removed.add(kb);
