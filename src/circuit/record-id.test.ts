@@ -17,6 +17,19 @@ describe("parseRecordId", () => {
     expect(parseRecordId("user:⟨1⟩").equals(parseRecordId("user:1"))).toBe(false);
   });
 
+  it("reads every digit run the way the number parser does, leading zeros, signs and lengths included", () => {
+    const text = fc.tuple(fc.stringMatching(/^[A-Za-z0-9_]{1,6}$/), fc.stringMatching(/^-?[0-9]{1,18}$/));
+    fc.assert(
+      fc.property(text, ([table, digits]) => {
+        const n = Number(digits);
+        const id = parseRecordId(`${table}:${digits}`);
+        expect(id.table).toBe(table);
+        expect(id.key).toBe(Number.isSafeInteger(n) ? n : digits);
+      }),
+    );
+    expect(Object.is(parseRecordId("t:-0").key, -0)).toBe(true);
+  });
+
   it("keeps integers beyond 2^53 as string keys, as SurrealDB does past i64", () => {
     expect(parseRecordId("user:12345678901234567890").key).toBe("12345678901234567890");
   });

@@ -46,6 +46,37 @@ export class RecordIdSyntaxError extends Error {
  * digit strings as string keys, and so do we.
  */
 export function parseRecordId(text: string): RecordId {
+  return parsePlainNumeric(text) ?? parseGeneral(text);
+}
+
+/**
+ * The common shape, `ident:123`, in one pass without regular expressions or
+ * slices of the key; undefined for anything else (the general parser then
+ * decides, with the same result for this shape).
+ */
+function parsePlainNumeric(text: string): RecordId | undefined {
+  const colon = text.indexOf(":");
+  if (colon <= 0 || colon === text.length - 1) return undefined;
+  for (let i = 0; i < colon; i++) if (!isIdentChar(text.charCodeAt(i))) return undefined;
+  let i = colon + 1;
+  const negative = text.charCodeAt(i) === 0x2d;
+  if (negative) i++;
+  // Up to 15 digits is always a safe integer.
+  if (i === text.length || text.length - i > 15) return undefined;
+  let n = 0;
+  for (; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return new RecordId(internTable(text.slice(0, colon)), negative ? -n : n);
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+}
+
+function parseGeneral(text: string): RecordId {
   const colon = findTableEnd(text);
   if (colon <= 0) throw new RecordIdSyntaxError(`record id ${JSON.stringify(text)} is not of the form table:key`);
   const table = internTable(unescape(text.slice(0, colon), "table", text));
