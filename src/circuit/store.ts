@@ -37,6 +37,8 @@ class FieldIndex {
   readonly path: Path;
   private readonly get: (v: Value) => Value;
   readonly buckets = new Map<unknown, Set<RecordKey>>();
+  /** Changes of the table since the last lookup. */
+  idle = 0;
 
   constructor(path: Path) {
     this.path = path;
@@ -63,6 +65,9 @@ class FieldIndex {
 }
 
 const EMPTY: ReadonlyMap<RecordKey, Row> = new Map();
+
+/** A field index survives at least this many changes without a lookup (tiny tables would otherwise rebuild constantly). */
+const MIN_IDLE_CHANGES = 1024;
 
 export class RecordStore {
   /**
@@ -109,7 +114,9 @@ export class RecordStore {
 
   /** Rows of `table` whose value at `path` has dispatch key `key` (a superset of the `=` matches); builds the index on first use. */
   *lookup(table: string, path: Path, hash: unknown): IterableIterator<Row> {
-    const keys = this.index(table, path).buckets.get(hash);
+    const index = this.index(table, path);
+    index.idle = 0;
+    const keys = index.buckets.get(hash);
     if (!keys) return;
     const rows = this.table(table);
     for (const key of keys) yield rows.get(key)!;
@@ -124,7 +131,7 @@ export class RecordStore {
     t.set(key, row);
     if (this.tombstones.size > 0) this.tombstones.get(row.id.table)?.delete(key);
     const idx = this.indices.get(row.id.table);
-    if (idx) for (const i of idx.values()) i.update(old, row);
+    if (idx) this.reindex(row.id.table, idx, old, row, t.size);
   }
 
   /** Removes `row`, leaving a tombstone at `version` (its own version unless a DELETE carried a higher one). */
@@ -133,7 +140,7 @@ export class RecordStore {
     const t = this.tables.get(row.id.table);
     if (!t?.delete(key)) return;
     const idx = this.indices.get(row.id.table);
-    if (idx) for (const i of idx.values()) i.update(row, undefined);
+    if (idx) this.reindex(row.id.table, idx, row, undefined, t.size);
     this.count--;
     this.setTombstone(row.id, version);
     if (t.size === 0) this.tables.delete(row.id.table);
@@ -144,6 +151,22 @@ export class RecordStore {
     this.tables.clear();
     this.indices.clear();
     this.tombstones.clear();
+  }
+
+  /**
+   * Keeps a table's field indices current through a change, dropping any that
+   * has seen more changes since its last lookup than the table has rows:
+   * rebuilding it at its next lookup costs no more than the upkeep it saves,
+   * so between lookups the work stays within twice the cheaper of the two.
+   * (Views register rarely; a plan whose subqueries start on every ingest
+   * looks up all the time and keeps its index.)
+   */
+  private reindex(table: string, byPath: Map<string, FieldIndex>, before: Row | undefined, after: Row | undefined, rows: number): void {
+    for (const [path, index] of byPath) {
+      if (++index.idle > Math.max(rows, MIN_IDLE_CHANGES)) byPath.delete(path);
+      else index.update(before, after);
+    }
+    if (byPath.size === 0) this.indices.delete(table);
   }
 
   private index(table: string, path: Path): FieldIndex {
