@@ -162,8 +162,8 @@ export class RecordStore {
    * looks up all the time and keeps its index.)
    */
   private reindex(table: string, byPath: Map<string, FieldIndex>, before: Row | undefined, after: Row | undefined, rows: number): void {
-    for (const [path, index] of byPath) {
-      if (++index.idle > Math.max(rows, MIN_IDLE_CHANGES)) byPath.delete(path);
+    for (const index of byPath.values()) {
+      if (++index.idle > Math.max(rows, MIN_IDLE_CHANGES)) byPath.delete(pathText(index.path));
       else index.update(before, after);
     }
     if (byPath.size === 0) this.indices.delete(table);
