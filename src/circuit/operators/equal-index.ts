@@ -8,19 +8,19 @@
 import type { EqualDispatch } from "../plan/dispatch.js";
 import type { Row } from "../store.js";
 import { dispatchKey } from "../values/compare.js";
+import { Buckets } from "./buckets.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
 
 export class EqualIndex<I extends Indexed> implements InstanceIndex<I> {
   private readonly dispatch: EqualDispatch;
-  private readonly newBucket: () => InstanceIndex<I>;
-  private readonly byKey = new Map<unknown, InstanceIndex<I>>();
+  private readonly byKey: Buckets<I>;
   /** Each instance's key as it was added (its env never changes). */
   private readonly keyOf = new Map<I, unknown>();
 
   /** `newBucket`: an empty index by the refining conjunct (or a plain set). */
   constructor(dispatch: EqualDispatch, newBucket: () => InstanceIndex<I>) {
     this.dispatch = dispatch;
-    this.newBucket = newBucket;
+    this.byKey = new Buckets(newBucket);
   }
 
   get size(): number {
@@ -30,18 +30,14 @@ export class EqualIndex<I extends Indexed> implements InstanceIndex<I> {
   add(inst: I): void {
     const h = dispatchKey(this.dispatch.envValue(inst.env));
     this.keyOf.set(inst, h);
-    let bucket = this.byKey.get(h);
-    if (!bucket) this.byKey.set(h, (bucket = this.newBucket()));
-    bucket.add(inst);
+    this.byKey.add(h, inst);
   }
 
   delete(inst: I): void {
     if (!this.keyOf.has(inst)) return;
     const h = this.keyOf.get(inst);
     this.keyOf.delete(inst);
-    const bucket = this.byKey.get(h);
-    bucket?.delete(inst);
-    if (bucket && bucket.size === 0) this.byKey.delete(h);
+    this.byKey.delete(h, inst);
   }
 
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {

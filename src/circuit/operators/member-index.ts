@@ -9,14 +9,14 @@
  */
 import { ANY_KEY, type MemberDispatch, type RowKeys } from "../plan/dispatch.js";
 import type { Row } from "../store.js";
+import { Buckets } from "./buckets.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
 
 const NO_KEYS: readonly unknown[] = [];
 
 export class MemberIndex<I extends Indexed> implements InstanceIndex<I> {
   private readonly dispatch: MemberDispatch;
-  private readonly newBucket: () => InstanceIndex<I>;
-  private readonly byKey = new Map<unknown, InstanceIndex<I>>();
+  private readonly byKey: Buckets<I>;
   private readonly unkeyed: InstanceIndex<I>;
   private readonly keysOf = new Map<I, readonly unknown[] | undefined>();
   /** Instances filed under more than one key: a row may reach them twice. */
@@ -25,7 +25,7 @@ export class MemberIndex<I extends Indexed> implements InstanceIndex<I> {
   /** `newBucket`: an empty index by the refining conjunct (or a plain set). */
   constructor(dispatch: MemberDispatch, newBucket: () => InstanceIndex<I>) {
     this.dispatch = dispatch;
-    this.newBucket = newBucket;
+    this.byKey = new Buckets(newBucket);
     this.unkeyed = newBucket();
   }
 
@@ -42,11 +42,7 @@ export class MemberIndex<I extends Indexed> implements InstanceIndex<I> {
       return;
     }
     if (distinct.length > 1) this.multiKeyed++;
-    for (const k of distinct) {
-      let bucket = this.byKey.get(k);
-      if (!bucket) this.byKey.set(k, (bucket = this.newBucket()));
-      bucket.add(inst);
-    }
+    for (const k of distinct) this.byKey.add(k, inst);
   }
 
   delete(inst: I): void {
@@ -58,11 +54,7 @@ export class MemberIndex<I extends Indexed> implements InstanceIndex<I> {
       return;
     }
     if (keys.length > 1) this.multiKeyed--;
-    for (const k of keys) {
-      const bucket = this.byKey.get(k);
-      bucket?.delete(inst);
-      if (bucket && bucket.size === 0) this.byKey.delete(k);
-    }
+    for (const k of keys) this.byKey.delete(k, inst);
   }
 
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
