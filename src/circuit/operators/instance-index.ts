@@ -24,18 +24,26 @@ export interface InstanceIndex<I extends Indexed> {
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void;
 }
 
-export function instanceIndex<I extends Indexed>(dispatch: Dispatch | undefined): InstanceIndex<I> {
+/**
+ * The index for `dispatch`. `bucket` wraps each innermost index (every
+ * bucket of an equality or membership, or the whole index otherwise): how a
+ * plan node adds a test of its own (window-bound-index.ts).
+ */
+export function instanceIndex<I extends Indexed>(
+  dispatch: Dispatch | undefined,
+  bucket: (index: InstanceIndex<I>) => InstanceIndex<I> = (index) => index,
+): InstanceIndex<I> {
   switch (dispatch?.kind) {
     case undefined:
-      return new EveryInstance<I>();
+      return bucket(new EveryInstance<I>());
     case "equal":
-      return new EqualIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine));
+      return new EqualIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine, bucket));
     case "member":
-      return new MemberIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine));
+      return new MemberIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine, bucket));
     case "range":
-      return new RangeIndex<I>(dispatch);
+      return bucket(new RangeIndex<I>(dispatch));
     case "interval":
-      return new IntervalIndex<I>(dispatch);
+      return bucket(new IntervalIndex<I>(dispatch));
   }
 }
 

@@ -7,8 +7,9 @@
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
-import { instanceIndex, type Indexed, type InstanceIndex } from "./instance-index.js";
+import { instanceIndex, type InstanceIndex } from "./instance-index.js";
 import { SortedRows } from "./sorted-rows.js";
+import { WindowBoundIndex, type Windowed } from "./window-bound-index.js";
 
 /**
  * Windows up to this many rows (literal START + LIMIT) of plans not dispatched
@@ -24,7 +25,7 @@ export interface TableRows {
   get(id: RecordId): Row | undefined;
 }
 
-export interface Pushable extends Indexed {
+export interface Pushable extends Windowed {
   push(before: Row | undefined, after: Row | undefined): void;
 }
 
@@ -37,10 +38,12 @@ export class PlanNode<I extends Pushable = Pushable> {
 
   constructor(plan: QueryPlan, table: TableRows) {
     this.plan = plan;
-    this.index = instanceIndex<I>(plan.dispatch);
     const fixed = plan.fixedSlice;
     const shared = plan.windowed && plan.dispatch?.kind !== "equal" && fixed !== undefined && fixed.start + fixed.limit <= SHARED_WINDOW_MAX;
-    this.sorted = shared ? new SortedRows(plan.order, table.rows(), table.get) : undefined;
+    const sorted = shared ? new SortedRows(plan.order, table.rows(), table.get) : undefined;
+    this.sorted = sorted;
+    // Shared windows: a bucket whose windows all end before a change's rows is not visited.
+    this.index = sorted ? instanceIndex<I>(plan.dispatch, (index) => new WindowBoundIndex(sorted, index)) : instanceIndex<I>(plan.dispatch);
   }
 
   get size(): number {

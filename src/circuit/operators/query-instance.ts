@@ -71,6 +71,10 @@ export class QueryInstance implements Pushable, RowSink {
     return this.node.plan;
   }
 
+  windowBound(): string | undefined {
+    return this.shared ? this.shared.bound() : undefined;
+  }
+
   /** A change to a record of this plan's table. */
   push(before: Row | undefined, after: Row | undefined): void {
     if (this.shared?.passesBy(before, after)) return;

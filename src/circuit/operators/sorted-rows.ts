@@ -43,6 +43,8 @@ export class SortedRows {
   private lastBeforeKey: string | undefined;
   private lastAfter: Row | undefined;
   private lastAfterKey: string | undefined;
+  /** Advances whenever a window over these rows may have raised its bound (window-bound-index.ts). */
+  epoch = 0;
 
   /** `rows`: the table's rows now; `rowOf`: a row of the table as it is now. */
   constructor(order: readonly OrderKey[], rows: Iterable<Row>, rowOf: (id: RecordId) => Row | undefined) {
@@ -74,6 +76,10 @@ export class SortedRows {
     if (kb !== undefined && !this.added.delete(kb)) this.removed.add(kb);
     if (ka !== undefined && !this.removed.delete(ka)) this.added.set(ka, after!.id);
     if (this.added.size + this.removed.size > MAX_PENDING) this.flush();
+  }
+
+  boundsMayRise(): void {
+    this.epoch++;
   }
 
   /** Rows after `key` (all rows when undefined), in order, with their keys. */

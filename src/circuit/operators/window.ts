@@ -71,11 +71,19 @@ export class Window implements RowSink {
    * asks this before evaluating its WHERE.
    */
   passesBy(before: Row | undefined, after: Row | undefined): boolean {
-    if (this.complete) return false;
-    const last = this.kept[this.kept.length - 1];
-    if (last === undefined) return false;
-    if (before && this.rows.keyOf(before) <= last.key) return false;
-    return !after || this.rows.keyOf(after) > last.key;
+    const bound = this.bound();
+    if (bound === undefined) return false;
+    if (before && this.rows.keyOf(before) <= bound) return false;
+    return !after || this.rows.keyOf(after) > bound;
+  }
+
+  /**
+   * The last kept row's key while rows are left out past it: no change whose
+   * rows both sort after it touches this window. Undefined when any may. It
+   * rises only in `refill`, which tells the shared rows (window-bound-index.ts).
+   */
+  bound(): string | undefined {
+    return this.complete ? undefined : this.kept[this.kept.length - 1]?.key;
   }
 
   change(before: Row, after: Row): void {
@@ -122,6 +130,7 @@ export class Window implements RowSink {
   /** Tops `kept` up from the shared rows after the last kept one, while rows are left out. */
   private refill(): void {
     if (this.complete || this.kept.length >= this.end) return;
+    this.rows.boundsMayRise();
     const last = this.kept[this.kept.length - 1];
     for (const [key, row] of this.rows.after(last?.key)) {
       if (!this.matches(row)) continue;
