@@ -1,13 +1,25 @@
 /**
- * ORDER BY … START s LIMIT l: keeps every matching row in a B+tree sorted by
- * the order keys then record id, and emits only the window of ranks
- * [s, s + l). A row entering before the window's end displaces the last one; a
- * row leaving is refilled by the next one — each in O(log n), never a scan.
+ * ORDER BY … START s LIMIT l over one instance's own matching rows (an
+ * equality-dispatched plan: each instance sees only its bucket's rows), and
+ * emits only the window of ranks [s, s + l).
  *
- * Invariant: `lo`/`hi` are the keys of the window's first and last rows and
- * `count` its size; the window is empty iff the tree holds ≤ s rows.
+ * Only the first rows are kept in order: a B+tree `head` holds the window, the
+ * row after it and some slack; the rest (`tail`) sit unordered in a map by
+ * record key, each with its order key. A row entering before the window's end
+ * displaces the last one and a row leaving is replaced by the next one, both
+ * in O(log head). A change among tail rows (most changes, in a table larger
+ * than its window) costs one map lookup, not two tree edits in a cache-cold
+ * tree. When rows leaving the head have used up the slack, one pass over the
+ * tail moves its first rows in: O(rows) once per `slack` departures, the slack
+ * growing with the table (1/32 of it) so that stays O(1) per departure.
+ *
+ * Invariants: every tail key sorts after every head key; while the tail is
+ * not empty the head holds at least s + l + 1 rows (so the window and the row
+ * after it are in the head); `lo`/`hi` are the keys of the window's first and
+ * last rows and `count` its size; the window is empty iff there are ≤ s rows.
  */
 import type { OrderKey } from "../plan/query-plan.js";
+import type { RecordKey } from "../record-id.js";
 import type { Row } from "../store.js";
 import { compareOrderKeys, orderKey } from "../values/order-key.js";
 import { BTree } from "./btree.js";
@@ -28,13 +40,11 @@ export function orderKeyOf(order: readonly OrderKey[]): (row: Row) => string {
     );
 }
 
-/**
- * The tree's value for a key: the row as last pushed. When a row changes
- * without moving (equal order values), its entry keeps its place and takes the
- * new row; otherwise the old key is erased and the new one inserted.
- */
+/** A row and its order key; `inHead` while the head tree holds it. */
 interface Entry {
+  key: string;
   row: Row;
+  inHead: boolean;
 }
 
 interface Event {
@@ -42,74 +52,112 @@ interface Event {
   readonly entered: boolean;
 }
 
+/** The head keeps at least this many rows beyond the window (more for large tables: see `slack`). */
+const MIN_SLACK = 32;
+
 export class TopK implements RowSink {
   private readonly keyOf: (row: Row) => string;
   private readonly start: number;
   private readonly limit: number;
   private readonly next: RowSink;
-  private readonly tree = new BTree<string, Entry>(undefined, compareOrderKeys);
+  private readonly minSlack: number;
+  /** The first rows in order: the window, the row after it, and up to twice the slack more. */
+  private readonly head = new BTree<string, Entry>(undefined, compareOrderKeys);
+  /** Every row, head or tail, by record key (one plan, one table). */
+  private readonly byKey = new Map<RecordKey, Entry>();
+  /** The head's last key; undefined when the head is empty. */
+  private headMax: string | undefined;
   private lo: string | undefined;
   private hi: string | undefined;
   private count = 0;
   private events: Event[] = [];
 
-  constructor(order: readonly OrderKey[], start: number, limit: number, next: RowSink) {
+  /** `minSlack`: rows kept in order beyond the window (tests shrink it to reach the tail with few rows). */
+  constructor(order: readonly OrderKey[], start: number, limit: number, next: RowSink, minSlack = MIN_SLACK) {
     this.keyOf = orderKeyOf(order);
     this.start = start;
     this.limit = limit;
     this.next = next;
+    this.minSlack = Math.max(1, minSlack);
   }
 
   /** Rows currently in the window, in order. */
   *window(): IterableIterator<Row> {
     if (this.count === 0) return;
     let n = 0;
-    for (const [, entry] of this.tree.entries(this.lo)) {
+    for (const [, entry] of this.head.entries(this.lo)) {
       if (n++ >= this.count) return;
       yield entry.row;
     }
   }
 
   add(row: Row): void {
-    this.insert(this.keyOf(row), row);
+    this.insert({ key: this.keyOf(row), row, inHead: false });
     this.flush(undefined);
   }
 
   remove(row: Row): void {
-    this.erase(this.keyOf(row));
+    this.erase(this.byKey.get(row.id.key)!);
     this.flush(undefined);
   }
 
   change(before: Row, after: Row): void {
-    const kb = this.keyOf(before);
+    const entry = this.byKey.get(before.id.key)!;
     const ka = this.keyOf(after);
-    if (kb === ka) {
+    if (entry.key === ka) {
       // Same place in the order (most updates leave the sort keys alone): swap the row in.
-      this.tree.get(kb)!.row = after;
-      if (this.count > 0 && kb >= this.lo! && kb <= this.hi!) this.next.change(before, after);
+      entry.row = after;
+      if (entry.inHead && this.count > 0 && ka >= this.lo! && ka <= this.hi!) this.next.change(before, after);
       return;
     }
-    this.erase(kb);
-    this.insert(ka, after);
+    if (!entry.inHead && ka > this.headMax!) {
+      // From the unordered tail to the tail: no tree is touched.
+      entry.key = ka;
+      entry.row = after;
+      return;
+    }
+    this.erase(entry);
+    this.insert({ key: ka, row: after, inHead: false });
     this.flush(before);
   }
 
-  /** `key` is in the tree. */
+  /** Rows the head keeps beyond the window before it refills, and half what it may hold before it evicts. */
+  private get slack(): number {
+    return Math.max(this.minSlack, this.byKey.size >> 5);
+  }
+
+  /** The row after the window's last. */
+  private get need(): number {
+    return this.start + this.limit + 1;
+  }
+
+  /** `key` is in the head. */
   private enter(key: string): void {
-    this.events.push({ row: this.tree.get(key)!.row, entered: true });
+    this.events.push({ row: this.head.get(key)!.row, entered: true });
   }
 
   private leave(key: string): void {
-    this.events.push({ row: this.tree.get(key)!.row, entered: false });
+    this.events.push({ row: this.head.get(key)!.row, entered: false });
   }
 
-  private insert(k: string, row: Row): void {
-    this.tree.set(k, { row });
+  private insert(entry: Entry): void {
+    this.byKey.set(entry.row.id.key, entry);
+    const k = entry.key;
+    if (this.byKey.size > this.head.size + 1 && k > this.headMax!) return; // into the tail, after every head row
+    entry.inHead = true;
+    this.head.set(k, entry);
+    if (this.headMax === undefined || k > this.headMax) this.headMax = k;
+    this.place(k);
+    if (this.head.size > this.need + 2 * this.slack) this.evict();
+  }
+
+  /** The window's side of inserting head key `k`. */
+  private place(k: string): void {
     if (this.limit === 0) return;
     if (this.count === 0) {
-      if (this.tree.size > this.start) {
+      if (this.head.size > this.start) {
         // The window was empty because the tree held exactly `start` rows: the largest now enters.
-        this.lo = this.hi = this.tree.maxKey()!;
+        this.lo = this.hi = this.head.maxKey()!;
         this.count = 1;
         this.enter(this.lo);
       }
@@ -117,11 +165,11 @@ export class TopK implements RowSink {
     }
     if (k < this.lo!) {
       // Inserted before the window: everything shifts right by one.
-      this.lo = this.tree.nextLowerKey(this.lo!)!;
+      this.lo = this.head.nextLowerKey(this.lo!)!;
       this.enter(this.lo);
       if (this.count === this.limit) {
         this.leave(this.hi!);
-        this.hi = this.tree.nextLowerKey(this.hi!)!;
+        this.hi = this.head.nextLowerKey(this.hi!)!;
       } else {
         this.count++;
       }
@@ -137,25 +185,31 @@ export class TopK implements RowSink {
     if (k < this.hi!) {
       this.enter(k);
       this.leave(this.hi!);
-      this.hi = this.tree.nextLowerKey(this.hi!)!;
+      this.hi = this.head.nextLowerKey(this.hi!)!;
     }
   }
 
-  private erase(k: string): void {
-    if (this.count === 0) {
-      this.tree.delete(k);
-      return;
-    }
+  private erase(entry: Entry): void {
+    this.byKey.delete(entry.row.id.key);
+    if (!entry.inHead) return;
+    const k = entry.key;
+    this.unplace(k);
+    this.head.delete(k);
+    if (k === this.headMax) this.headMax = this.head.maxKey();
+    // The tail is non-empty only while the head holds the window and the row after it.
+    if (this.head.size < this.need && this.byKey.size > this.head.size) this.refill();
+  }
+
+  /** The window's side of erasing head key `k` (still in the head). */
+  private unplace(k: string): void {
+    if (this.count === 0) return;
     const beforeLo = k < this.lo!;
-    if (!beforeLo && k > this.hi!) {
-      this.tree.delete(k);
-      return;
-    }
-    const next = this.tree.nextHigherKey(this.hi!);
+    if (!beforeLo && k > this.hi!) return;
+    const next = this.head.nextHigherKey(this.hi!);
     if (beforeLo) {
       // Removed before the window: everything shifts left by one.
       this.leave(this.lo!);
-      const newLo = this.tree.nextHigherKey(this.lo!);
+      const newLo = this.head.nextHigherKey(this.lo!);
       if (next !== undefined) {
         this.enter(next);
         this.hi = next;
@@ -166,17 +220,49 @@ export class TopK implements RowSink {
       if (this.count === 0) this.hi = undefined;
     } else {
       this.leave(k);
-      if (k === this.lo) this.lo = this.tree.nextHigherKey(k)!;
+      if (k === this.lo) this.lo = this.head.nextHigherKey(k)!;
       if (next !== undefined) {
         this.enter(next);
         this.hi = next;
       } else {
         this.count--;
-        if (k === this.hi) this.hi = this.tree.nextLowerKey(k)!;
+        if (k === this.hi) this.hi = this.head.nextLowerKey(k)!;
         if (this.count === 0) this.lo = this.hi = undefined;
       }
     }
-    this.tree.delete(k);
+  }
+
+  /**
+   * Moves the head's last rows to the tail, down to the window, the row after
+   * it and the slack: all sort after the window, so it does not change.
+   */
+  private evict(): void {
+    const keep = this.need + this.slack;
+    while (this.head.size > keep) {
+      const k = this.head.maxKey()!;
+      this.head.get(k)!.inHead = false;
+      this.head.delete(k);
+    }
+    this.headMax = this.head.maxKey();
+  }
+
+  /**
+   * Moves the tail's first rows (found by one pass over it) into the head, up
+   * to the window, the row after it and the slack. They sort after every head
+   * row, and the head held the window (or all rows), so the window does not
+   * change either. O(rows), once per `slack` rows leaving the head.
+   */
+  private refill(): void {
+    const tail: Entry[] = [];
+    for (const e of this.byKey.values()) if (!e.inHead) tail.push(e);
+    const take = Math.min(tail.length, this.need + this.slack - this.head.size);
+    selectFirst(tail, take);
+    for (let i = 0; i < take; i++) {
+      const e = tail[i]!;
+      e.inHead = true;
+      this.head.set(e.key, e);
+    }
+    this.headMax = this.head.maxKey();
   }
 
   /**
@@ -206,5 +292,29 @@ export class TopK implements RowSink {
       else if (changedBefore && key === changedBefore.id.text) this.next.change(e.row, last);
     }
     events.length = 0;
+  }
+}
+
+/** Reorders `entries` so its first `n` are the `n` with the least keys (in any order): quickselect, O(length) on average. */
+function selectFirst(entries: Entry[], n: number): void {
+  let lo = 0;
+  let hi = entries.length - 1;
+  while (lo < hi && n > lo && n <= hi) {
+    const pivot = entries[(lo + hi) >> 1]!.key;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (entries[i]!.key < pivot) i++;
+      while (entries[j]!.key > pivot) j--;
+      if (i <= j) {
+        const t = entries[i]!;
+        entries[i++] = entries[j]!;
+        entries[j--] = t;
+      }
+    }
+    // [lo, j] ≤ pivot ≤ [i, hi]: keep partitioning the side holding the boundary.
+    if (n <= j) hi = j;
+    else if (n >= i) lo = i;
+    else return;
   }
 }
