@@ -68,8 +68,8 @@ export class Circuit {
   private readonly views = new Map<string, View>();
   /** Views by the id text of each record their params reach through a link. */
   private readonly viewsByParamLink = new Map<string, Set<View>>();
-  private readonly viewOf = new Map<Membership, View>();
-  private dirty: Membership[] = [];
+  /** Views whose memberships this batch touched, in first-touch order. */
+  private dirty: View[] = [];
   /** Record links in bodies share one RecordId per target. */
   private readonly links: RecordIdInterner = new Map();
   private staleIngests = 0;
@@ -87,10 +87,7 @@ export class Circuit {
     releaseNode: (node) => this.releaseNode(node),
   };
 
-  private readonly membershipHost: MembershipHost = {
-    versionOf: (id) => this.store.get(id)?.[VERSION] ?? 0,
-    markDirty: (m) => void this.dirty.push(m),
-  };
+  private readonly versionOf = (id: RecordId): number => this.store.get(id)?.[VERSION] ?? 0;
 
   // ---------- ingest ----------
 
@@ -242,10 +239,9 @@ export class Circuit {
     const dirty = this.dirty;
     this.dirty = [];
     const out: ViewDelta[] = [];
-    for (const m of dirty) {
-      const deltas = m.takeDeltas();
-      const view = this.viewOf.get(m);
-      if (deltas.length === 0 || !view) continue;
+    for (const view of dirty) {
+      const deltas = view.membership.takeDeltas();
+      if (deltas.length === 0 || !view.membership.logging) continue;
       this.advance(view);
       out.push({ viewId: view.spec.id, clientId: view.spec.clientId, sequence: view.sequence, deltas });
     }
@@ -264,7 +260,9 @@ export class Circuit {
     const frozen: ViewSpec = { ...spec, params: { ...(spec.params ?? {}) } };
 
     const previous = this.views.get(spec.id);
-    const membership = new Membership(this.membershipHost);
+    // Logging starts once the view is registered, so `view` exists by the first markDirty.
+    const host: MembershipHost = { versionOf: this.versionOf, markDirty: () => void this.dirty.push(view) };
+    const membership = new Membership(host);
     const root = this.startRoot(plan, params, membership);
     // A live view continues its own sequence; a new one starts past every number ever issued.
     const sequence = previous ? previous.sequence : this.nextSequence;
@@ -283,7 +281,6 @@ export class Circuit {
     this.discardTouches();
     membership.logging = true;
     this.views.set(spec.id, view);
-    this.viewOf.set(membership, view);
     this.indexParamLinks(view);
     return { view: this.stateOf(view), replaced };
   }
@@ -302,19 +299,17 @@ export class Circuit {
     view.membership.logging = false;
     view.root.destroy();
     this.unindexParamLinks(view);
-    this.viewOf.delete(view.membership);
   }
 
   /** Registration and removal report their own deltas, not through touch logs. */
   private discardTouches(): void {
-    for (const m of this.dirty) m.takeDeltas();
+    for (const view of this.dirty) view.membership.takeDeltas();
     this.dirty = [];
   }
 
   reset(): void {
     for (const view of this.views.values()) view.root.destroy();
     this.views.clear();
-    this.viewOf.clear();
     this.viewsByParamLink.clear();
     this.nodes.clear();
     this.nodesByTable.clear();

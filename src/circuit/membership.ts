@@ -14,6 +14,8 @@ import { compareRecordIds } from "./values/compare.js";
 export interface Held {
   readonly member: boolean;
   readonly version: number;
+  /** Whether the view holds it now: every later add or remove of the id is logged, so no lookup is needed at the end. */
+  now: boolean;
   /** The record's latest RecordId object (a record deleted and re-created in one batch gets a new one). */
   id: RecordId;
 }
@@ -65,16 +67,17 @@ export class Membership {
    * the views holding it.
    */
   touch(id: RecordId, version: number): void {
-    if (this.logging) this.log(id, version, true);
+    if (this.logging) this.log(id, version, true, true);
   }
 
   add(id: RecordId): void {
-    if (this.ids.has(id)) {
+    const size = this.ids.size;
+    this.ids.add(id);
+    if (this.ids.size === size) {
       this.extra.set(id, (this.extra.get(id) ?? 0) + 1);
       return;
     }
-    if (this.logging) this.log(id, 0, false);
-    this.ids.add(id);
+    if (this.logging) this.log(id, 0, false, true);
   }
 
   /** `version`: the version of the row as the path that reached it last saw it. */
@@ -83,20 +86,20 @@ export class Membership {
     if (more !== undefined) {
       if (more > 1) this.extra.set(id, more - 1);
       else this.extra.delete(id);
-      if (this.logging) this.log(id, version, true);
+      if (this.logging) this.log(id, version, true, true);
       return;
     }
-    if (!this.ids.has(id)) throw new Error(`membership underflow for ${id.text}`);
-    if (this.logging) this.log(id, version, true);
-    this.ids.delete(id);
+    if (!this.ids.delete(id)) throw new Error(`membership underflow for ${id.text}`);
+    if (this.logging) this.log(id, version, true, false);
   }
 
   /**
-   * The first touch of an id in a batch records what the view held; later
-   * ones only keep its latest RecordId (a record deleted and re-created in one
-   * batch gets a new one, equal in table and key).
+   * The first touch of an id in a batch records what the view held (`member`
+   * at `version`); every touch records whether it holds it `now` and its
+   * latest RecordId (a record deleted and re-created in one batch gets a new
+   * one, equal in table and key).
    */
-  private log(id: RecordId, version: number, member: boolean): void {
+  private log(id: RecordId, version: number, member: boolean, now: boolean): void {
     let list = this.touched;
     if (!list) {
       list = this.touched = [];
@@ -107,6 +110,7 @@ export class Membership {
       const held = byText.get(id.text);
       if (held) {
         held.id = id;
+        held.now = now;
         return;
       }
     } else {
@@ -114,11 +118,12 @@ export class Membership {
         const held = list[i]!;
         if (held.id === id || (held.id.key === id.key && held.id.table === id.table)) {
           held.id = id;
+          held.now = now;
           return;
         }
       }
     }
-    const held: Held = { member, version, id };
+    const held: Held = { member, version, now, id };
     list.push(held);
     if (byText) byText.set(id.text, held);
     else if (list.length > SMALL_TOUCH_LOG) this.touchedByText = new Map(list.map((h) => [h.id.text, h]));
@@ -128,6 +133,7 @@ export class Membership {
   clear(): void {
     this.ids.clear();
     this.extra.clear();
+    if (this.touched) for (const held of this.touched) held.now = false;
   }
 
   /** The batch's net deltas, ordered by record id; clears the touch log. */
@@ -139,7 +145,7 @@ export class Membership {
     const out: Delta[] = [];
     for (const before of touched) {
       const id = before.id;
-      if (this.ids.has(id)) {
+      if (before.now) {
         const version = this.host.versionOf(id);
         if (!before.member) out.push({ id, event: "CREATED", version });
         else if (before.version !== version) out.push({ id, event: "UPDATED", version });
