@@ -5,10 +5,9 @@
  * affect.
  */
 import type { QueryPlan } from "../plan/query-plan.js";
-import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
 import { instanceIndex, type InstanceIndex } from "./instance-index.js";
-import { SortedRows } from "./sorted-rows.js";
+import { SortedRows, type TableRows } from "./sorted-rows.js";
 import { WindowBoundIndex, type Windowed } from "./window-bound-index.js";
 
 /**
@@ -18,12 +17,6 @@ import { WindowBoundIndex, type Windowed } from "./window-bound-index.js";
  * see only their own bucket's rows) keep a tree per instance (top-k.ts).
  */
 export const SHARED_WINDOW_MAX = 256;
-
-/** The plan's table as it is now (the shared sorted index starts from it and reads rows from it). */
-export interface TableRows {
-  rows(): Iterable<Row>;
-  get(id: RecordId): Row | undefined;
-}
 
 export interface Pushable extends Windowed {
   push(before: Row | undefined, after: Row | undefined): void;
@@ -40,7 +33,7 @@ export class PlanNode<I extends Pushable = Pushable> {
     this.plan = plan;
     const fixed = plan.fixedSlice;
     const shared = plan.windowed && plan.dispatch?.kind !== "equal" && fixed !== undefined && fixed.start + fixed.limit <= SHARED_WINDOW_MAX;
-    const sorted = shared ? new SortedRows(plan.order, table.rows(), table.get) : undefined;
+    const sorted = shared ? new SortedRows(plan.order, table) : undefined;
     this.sorted = sorted;
     // Shared windows: a bucket whose windows all end before a change's rows is not visited.
     this.index = sorted ? instanceIndex<I>(plan.dispatch, (index) => new WindowBoundIndex(sorted, index)) : instanceIndex<I>(plan.dispatch);

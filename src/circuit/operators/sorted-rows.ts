@@ -1,21 +1,25 @@
 /**
- * Every row of a table in one plan's ORDER BY order, shared by all instances
- * of that plan: a change updates it once, whatever the number of views, and
- * each view's window (window.ts) keeps only its own first rows, finding the
- * next ones here when some leave.
+ * A table's rows in one plan's ORDER BY order, shared by all instances of that
+ * plan: each view's window (window.ts) keeps only its own first rows and reads
+ * on from here when some leave.
+ *
+ * Windows are small and start at the front, so only the front is kept in
+ * order: a B+tree holds every row whose order key is at most `edge`, and the
+ * rows past it are not indexed at all (they are in the store). A change past
+ * the edge (most changes: the front is a small share of the table) costs a key
+ * comparison and no tree edit. A read that runs past the edge brings the next
+ * rows in with one pass over the table, twice as many each time, so a window
+ * reading deep stops paying for it; a front grown to twice its size by
+ * insertions gives its last rows back.
  *
  * The tree holds order keys (values/order-key.ts) and record ids; rows are
- * read from the store as they are now. So an update that leaves a row's sort
- * values alone (most do) costs no tree operation at all. Windows read the
- * tree only to refill, far less often than rows come and go, so insertions and
- * removals wait in a buffer and reach the tree together, in key order (a B+tree
- * edit at a random place costs microseconds of cache misses; a run of sorted
- * edits walks neighbouring leaves).
+ * read from the store as they are now, so an update that leaves a row's sort
+ * values alone (most do) costs nothing at all.
  *
  * Invariant: after `update(before, after)` for every change of the table (the
  * plan node calls it before pushing the change to any instance), the tree
- * without `removed`, plus `added`, holds exactly the order keys of the table's
- * current rows; `added` and `removed` share no key.
+ * holds exactly the order keys of the table's current rows that are at most
+ * `edge` (every row's, when `complete`).
  */
 import type { OrderKey } from "../plan/query-plan.js";
 import type { RecordId } from "../record-id.js";
@@ -23,18 +27,34 @@ import type { Row } from "../store.js";
 import { sameContent } from "../values/compare.js";
 import { compareOrderKeys } from "../values/order-key.js";
 import { BTree } from "./btree.js";
-import { orderKeyOf } from "./top-k.js";
+import { orderKeyOf } from "./order-key-of.js";
+import { selectFirst } from "./select-first.js";
 
-/** Buffered edits past this many reach the tree at once, so the buffer stays small. */
-const MAX_PENDING = 1024;
+/** The plan's table as it is now. */
+export interface TableRows {
+  rows(): Iterable<Row>;
+  get(id: RecordId): Row | undefined;
+}
+
+/** Rows in the front at first: past every window in most tables, a small share of a large one. */
+const FRONT_ROWS = 1024;
+
+interface Keyed {
+  readonly key: string;
+  readonly id: RecordId;
+}
 
 export class SortedRows {
   private readonly order: readonly OrderKey[];
   private readonly computeKey: (row: Row) => string;
+  private readonly table: TableRows;
   private readonly tree = new BTree<string, RecordId>(undefined, compareOrderKeys);
-  private readonly added = new Map<string, RecordId>();
-  private readonly removed = new Set<string>();
-  private readonly rowOf: (id: RecordId) => Row | undefined;
+  /** The tree holds every row. */
+  private complete = false;
+  /** When not complete: the tree holds exactly the rows whose keys are at most this (none when undefined). */
+  private edge: string | undefined;
+  /** Rows the next extension brings in; the front gives rows back past twice this. */
+  private front: number;
   /**
    * The keys of the change being pushed: every window of the plan asks for
    * them, so they are computed once per change, not once per instance.
@@ -46,12 +66,13 @@ export class SortedRows {
   /** Advances whenever a window over these rows may have raised its bound (window-bound-index.ts). */
   epoch = 0;
 
-  /** `rows`: the table's rows now; `rowOf`: a row of the table as it is now. */
-  constructor(order: readonly OrderKey[], rows: Iterable<Row>, rowOf: (id: RecordId) => Row | undefined) {
+  /** `front`: rows kept in order at first (tests shrink it to reach the edge with few rows). */
+  constructor(order: readonly OrderKey[], table: TableRows, front = FRONT_ROWS) {
     this.order = order;
     this.computeKey = orderKeyOf(order);
-    this.rowOf = rowOf;
-    for (const row of rows) this.tree.set(this.computeKey(row), row.id);
+    this.table = table;
+    this.front = Math.max(1, front);
+    this.extend();
   }
 
   keyOf(row: Row): string {
@@ -73,33 +94,64 @@ export class SortedRows {
     this.lastBeforeKey = kb;
     this.lastAfterKey = ka;
     if (kb === ka) return;
-    if (kb !== undefined && !this.added.delete(kb)) this.removed.add(kb);
-    if (ka !== undefined && !this.removed.delete(ka)) this.added.set(ka, after!.id);
-    if (this.added.size + this.removed.size > MAX_PENDING) this.flush();
+    if (kb !== undefined && this.holds(kb)) this.tree.delete(kb);
+    if (ka !== undefined && this.holds(ka)) {
+      this.tree.set(ka, after!.id);
+      if (this.tree.size > 2 * this.front) this.shrink();
+    }
   }
 
   boundsMayRise(): void {
     this.epoch++;
   }
 
-  /** Rows after `key` (all rows when undefined), in order, with their keys. */
+  /**
+   * Rows after `key` (all rows when undefined), in order, with their keys.
+   * Read before the next `update` (a window refilling reads a few, then stops).
+   */
   *after(key: string | undefined): IterableIterator<[string, Row]> {
-    this.flush();
-    for (const [k, id] of this.tree.entries(key)) {
-      if (key !== undefined && k <= key) continue;
-      yield [k, this.rowOf(id)!];
+    let from = key;
+    for (;;) {
+      for (const [k, id] of this.tree.entries(from)) {
+        if (from !== undefined && k <= from) continue;
+        from = k;
+        yield [k, this.table.get(id)!];
+      }
+      if (this.complete) return;
+      // Read past the edge: a deeper front, brought in at once.
+      this.front *= 2;
+      this.extend();
     }
   }
 
-  /** Applies the buffered edits, in key order. */
-  private flush(): void {
-    if (this.removed.size > 0) {
-      for (const k of [...this.removed].sort(compareOrderKeys)) this.tree.delete(k);
-      this.removed.clear();
+  /** Whether a row with order key `k` belongs in the tree. */
+  private holds(k: string): boolean {
+    return this.complete || (this.edge !== undefined && k <= this.edge);
+  }
+
+  /** Brings the next `front` rows past the edge into the tree: one pass over the table. */
+  private extend(): void {
+    const edge = this.edge;
+    const past: Keyed[] = [];
+    for (const row of this.table.rows()) {
+      const key = this.computeKey(row);
+      if (edge === undefined || key > edge) past.push({ key, id: row.id });
     }
-    if (this.added.size > 0) {
-      for (const k of [...this.added.keys()].sort(compareOrderKeys)) this.tree.set(k, this.added.get(k)!);
-      this.added.clear();
+    const take = Math.min(past.length, this.front);
+    selectFirst(past, take);
+    for (let i = 0; i < take; i++) this.tree.set(past[i]!.key, past[i]!.id);
+    if (take === past.length) {
+      this.complete = true;
+      this.edge = undefined;
+    } else {
+      this.edge = this.tree.maxKey();
     }
+  }
+
+  /** Gives the last rows back down to `front` (windows past the new edge extend again when they read). */
+  private shrink(): void {
+    while (this.tree.size > this.front) this.tree.delete(this.tree.maxKey()!);
+    this.complete = false;
+    this.edge = this.tree.maxKey();
   }
 }

@@ -21,24 +21,11 @@
 import type { OrderKey } from "../plan/query-plan.js";
 import type { RecordKey } from "../record-id.js";
 import type { Row } from "../store.js";
-import { compareOrderKeys, orderKey } from "../values/order-key.js";
+import { compareOrderKeys } from "../values/order-key.js";
 import { BTree } from "./btree.js";
 import type { RowSink } from "./operator.js";
-
-/** A row's order key (values/order-key.ts) under `order`: its place in a sorted index. */
-export function orderKeyOf(order: readonly OrderKey[]): (row: Row) => string {
-  const descending = order.map((o) => o.descending);
-  if (order.length === 1) {
-    const get = order[0]!.get;
-    return (row) => orderKey([get(row)], descending, row.id.key);
-  }
-  return (row) =>
-    orderKey(
-      order.map((o) => o.get(row)),
-      descending,
-      row.id.key,
-    );
-}
+import { orderKeyOf } from "./order-key-of.js";
+import { selectFirst } from "./select-first.js";
 
 /** A row and its order key; `inHead` while the head tree holds it. */
 interface Entry {
@@ -292,29 +279,5 @@ export class TopK implements RowSink {
       else if (changedBefore && key === changedBefore.id.text) this.next.change(e.row, last);
     }
     events.length = 0;
-  }
-}
-
-/** Reorders `entries` so its first `n` are the `n` with the least keys (in any order): quickselect, O(length) on average. */
-function selectFirst(entries: Entry[], n: number): void {
-  let lo = 0;
-  let hi = entries.length - 1;
-  while (lo < hi && n > lo && n <= hi) {
-    const pivot = entries[(lo + hi) >> 1]!.key;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (entries[i]!.key < pivot) i++;
-      while (entries[j]!.key > pivot) j--;
-      if (i <= j) {
-        const t = entries[i]!;
-        entries[i++] = entries[j]!;
-        entries[j--] = t;
-      }
-    }
-    // [lo, j] ≤ pivot ≤ [i, hi]: keep partitioning the side holding the boundary.
-    if (n <= j) hi = j;
-    else if (n >= i) lo = i;
-    else return;
   }
 }
