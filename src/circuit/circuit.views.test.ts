@@ -213,4 +213,27 @@ describe("views: ORDER BY, LIMIT, START", () => {
     c.ingest([...gone].map((k) => remove(`p:${k}`)));
     expect(top()).toEqual(expected(gone));
   });
+
+  it("reads on past the ordered front of a large table as its best rows are deleted", () => {
+    // Shared windows keep only the first 1,024 rows of the order in a tree (operators/sorted-rows.ts):
+    // deleting the best rows in batches drains that front, and refills must bring the next ones in.
+    const c = new Circuit();
+    const score = (i: number) => (i * 7919) % 3_000;
+    c.ingest(Array.from({ length: 3_000 }, (_, i) => create(`p:${i}`, { score: score(i), even: i % 2 === 0 })));
+    const specs = [
+      view("top", "SELECT * FROM p ORDER BY score DESC LIMIT 3"),
+      view("evens", "SELECT * FROM p WHERE even = $even ORDER BY score DESC LIMIT 2 START 1", { even: true }),
+    ];
+    for (const s of specs) c.registerView(s);
+    const live = new Set(Array.from({ length: 3_000 }, (_, i) => i));
+    const best = () => [...live].sort((a, b) => score(b) - score(a));
+    const expected = (keys: number[]) => keys.map((i) => `p:${i}`).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+    for (let round = 0; round < 8; round++) {
+      const batch = best().slice(0, 300);
+      c.ingest(batch.map((i) => remove(`p:${i}`)));
+      for (const i of batch) live.delete(i);
+      expect(members(c, "top")).toEqual(expected(best().slice(0, 3)));
+      expect(members(c, "evens")).toEqual(expected(best().filter((i) => i % 2 === 0).slice(1, 3)));
+    }
+  });
 });

@@ -3,15 +3,16 @@
  * equality-dispatched plan: each instance sees only its bucket's rows), and
  * emits only the window of ranks [s, s + l).
  *
- * Only the first rows are kept in order: a B+tree `head` holds the window, the
- * row after it and some slack; the rest (`tail`) sit unordered in a map by
- * record key, each with its order key. A row entering before the window's end
- * displaces the last one and a row leaving is replaced by the next one, both
- * in O(log head). A change among tail rows (most changes, in a table larger
- * than its window) costs one map lookup, not two tree edits in a cache-cold
- * tree. When rows leaving the head have used up the slack, one pass over the
- * tail moves its first rows in: O(rows) once per `slack` departures, the slack
- * growing with the table (1/32 of it) so that stays O(1) per departure.
+ * Every row sits in a map by record key with its order key, but only the
+ * first rows are kept in order: a B+tree `head` holds the window, the row
+ * after it and some slack; the rest (the tail) are in the map alone. A row
+ * entering before the window's end displaces the last one and a row leaving
+ * is replaced by the next one, both in O(log head). A change among tail rows
+ * (most changes, in a table larger than its window) costs one map lookup, not
+ * two tree edits in a cache-cold tree. When rows leaving the head have used
+ * up the slack, one pass over the tail moves its first rows in: O(rows) once
+ * per `slack` departures, the slack growing with the table (1/32 of it) so
+ * that stays O(1) per departure.
  *
  * Invariants: every tail key sorts after every head key; while the tail is
  * not empty the head holds at least s + l + 1 rows (so the window and the row
