@@ -99,6 +99,7 @@ export function getPath(v: Value, path: Path, from = 0, resolve?: Resolve): Valu
 /** A getter for `path`, specialised for the common one- and two-field paths (same results as getPath). */
 export function pathGetter(path: Path): (v: Value) => Value {
   const [a, b] = path;
+  if (path.some((p) => p.kind === "field" && p.name === "__proto__")) return (v) => getPath(v, path);
   if (path.length === 1 && a!.kind === "field") {
     const name = a!.name;
     return (v) => field(v, name);
@@ -111,12 +112,17 @@ export function pathGetter(path: Path): (v: Value) => Value {
   return (v) => getPath(v, path);
 }
 
-/** An own field of an object; of an array, the field of each element; else NONE. */
+/**
+ * An own field of an object; of an array, the field of each element; else
+ * NONE. Values are never functions, so a function read is inherited
+ * (`constructor`, `toString`): NONE, without asking `hasOwn` on every read.
+ * `__proto__`, the one inherited non-function, never reaches here (pathGetter).
+ */
 function field(v: Value, name: string): Value {
   if (Array.isArray(v)) return v.map((el) => field(el, name));
   if (!isObject(v)) return undefined;
   const x = v[name];
-  return x !== undefined && Object.hasOwn(v, name) ? x : undefined;
+  return typeof x === "function" ? undefined : x;
 }
 
 export function pathText(path: Path): string {
