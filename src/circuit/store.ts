@@ -127,9 +127,12 @@ export class RecordStore {
     let t = this.tables.get(row.id.table);
     if (!t) this.tables.set(row.id.table, (t = new Map()));
     const old = t.get(key);
-    if (!old) this.count++;
     t.set(key, row);
-    if (this.tombstones.size > 0) this.tombstones.get(row.id.table)?.delete(key);
+    if (!old) {
+      this.count++;
+      // Only a record not alive can have a tombstone.
+      if (this.tombstones.size > 0) this.tombstones.get(row.id.table)?.delete(key);
+    }
     const idx = this.indices.get(row.id.table);
     if (idx) this.reindex(row.id.table, idx, old, row, t.size);
   }
