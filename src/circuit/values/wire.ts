@@ -37,8 +37,14 @@ export function bodyFromWire(
   id: RecordId,
   interner?: RecordIdInterner,
 ): ValueObject & { id: RecordId } {
-  const out: ValueObject & { id: RecordId } = { id };
-  for (const k in w) if (k !== "id" && Object.hasOwn(w, k)) setField(out, k, fromWire(w[k]!, interner));
+  // A spread copies the fields in one step (keeping the wire object's shape); only
+  // objects and arrays need converting in place.
+  const out = { ...w } as ValueObject & { id: RecordId };
+  for (const k in out) {
+    const v = out[k];
+    if (v !== null && typeof v === "object" && Object.hasOwn(out, k)) setField(out, k, fromWire(v as WireValue, interner));
+  }
+  out.id = id;
   return out;
 }
 
