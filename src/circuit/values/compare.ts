@@ -1,8 +1,9 @@
 /**
  * SurrealDB's value order and equality, as observed in SurrealDB 3:
  * NONE < NULL < bool < number < string < array < object < record id.
- * Strings compare by code point, record ids by table then key (numeric keys
- * before string keys), arrays and objects lexicographically.
+ * Strings compare by code point, numbers as floats in total order (NaN, which
+ * only a binary gRPC body can carry, above +Infinity), record ids by table
+ * then key (numeric keys before string keys), arrays and objects lexicographically.
  *
  * Invariant: `valuesEqual(a, b)` ⇔ `compareValues(a, b) === 0` ⇒
  * `dispatchKey(a) === dispatchKey(b)` (as Map keys), so hash indices never miss
@@ -41,6 +42,14 @@ function compareStrings(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
+/** Numbers in SurrealDB's float total order as far as JSON numbers tell: -0 equals 0, NaN equals itself and sorts above +Infinity. */
+function compareNumbers(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === b) return 0;
+  return a !== a ? (b !== b ? 0 : 1) : -1;
+}
+
 export function compareKeys(a: RecordKey, b: RecordKey): number {
   const na = typeof a === "number";
   const nb = typeof b === "number";
@@ -57,7 +66,7 @@ export function compareRecordIds(a: RecordId, b: RecordId): number {
 }
 
 export function compareValues(a: Value, b: Value): number {
-  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "number" && typeof b === "number") return compareNumbers(a, b);
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -68,7 +77,7 @@ export function compareValues(a: Value, b: Value): number {
     case 2:
       return a === b ? 0 : a ? 1 : -1;
     case 3:
-      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+      return compareNumbers(a as number, b as number);
     case 4:
       return compareStrings(a as string, b as string);
     case 5: {
@@ -103,6 +112,9 @@ function compareObjects(a: ValueObject, b: ValueObject): number {
 
 export function valuesEqual(a: Value, b: Value): boolean {
   if (a === b) return true;
+  // Two primitives of one type that are not === differ, but for NaN, which equals itself (compareNumbers).
+  const t = typeof a;
+  if (t !== "object" && t === typeof b) return t === "number" && a !== a && b !== b;
   return compareValues(a, b) === 0;
 }
 

@@ -4,32 +4,7 @@ import { RecordId } from "../record-id.js";
 import { compareRecordIds, compareValues } from "./compare.js";
 import { compareOrderKeys, orderKey } from "./order-key.js";
 import type { Value } from "./value.js";
-
-// Strings that probe the encoding: NUL, astral characters against U+E000..U+FFFF, prefixes.
-const text = fc.oneof(
-  fc.constantFrom("", "a", "ab", "a\u0000", "a\u0001", "\u{1F600}", "\uE000", "\uFFFF", "\u0000", "b"),
-  fc.string({ unit: "grapheme", maxLength: 4 }),
-);
-const recordKey = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(-0), text);
-const recordId = fc.tuple(fc.constantFrom("t", "u", "ta"), recordKey).map(([t, k]) => new RecordId(t, k));
-const number = fc.oneof(
-  fc.constantFrom(0, -0, 1, -1, 1.5, -1.5, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE),
-  fc.double({ noNaN: true }),
-  fc.integer({ min: -3, max: 3 }),
-);
-const value: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
-  v: fc.oneof(
-    { depthSize: "small" },
-    fc.constant(undefined),
-    fc.constant(null),
-    fc.boolean(),
-    number,
-    text,
-    recordId,
-    fc.array(tie("v"), { maxLength: 3 }),
-    fc.dictionary(text, tie("v"), { maxKeys: 3 }),
-  ),
-})).v;
+import { number, recordId, recordKey, text, value } from "./values.arbitrary.js";
 
 /** -1, 0 or 1 (never -0). */
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);

@@ -4,11 +4,10 @@
  * keys without reaching into rows, arrays or boxed numbers (a B+tree search
  * touches a handful of keys per node; each used to be three objects deep).
  *
- * Invariant, for values without NaN: for any a, b (and rows of one table),
- * `encode(a) < encode(b)` ⇔ `compareValues(a, b) < 0`, and equal encodings ⇔
- * equal values; a descending key's units are complemented, which reverses the
- * order because every encoding is prefix-free. NaN, which `compareValues`
- * cannot order, sorts above every number (as SurrealDB's float total order).
+ * Invariant: for any a, b (and rows of one table), `encode(a) < encode(b)` ⇔
+ * `compareValues(a, b) < 0`, and equal encodings ⇔ equal values (NaN sorts
+ * above every number in both); a descending key's units are complemented,
+ * which reverses the order because every encoding is prefix-free.
  *
  * The layout, one type tag per value (rank + 1, so 0 can end a list):
  * NONE 1 · NULL 2 · bool 3 b · number 4 n n n n · string 5 s… 0 0 ·
