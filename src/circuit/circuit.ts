@@ -21,6 +21,7 @@ import type { QueryPlan } from "./plan/query-plan.js";
 import { RecordId, parseRecordId } from "./record-id.js";
 import { RecordStore, VERSION, toRow, type Row } from "./store.js";
 import { SNAPSHOT_FORMAT_VERSION, type CircuitSnapshot } from "./snapshot.js";
+import { sortFew } from "./sort-few.js";
 import type {
   Delta,
   IngestResult,
@@ -245,7 +246,7 @@ export class Circuit {
       this.advance(view);
       out.push({ viewId: view.spec.id, clientId: view.spec.clientId, sequence: view.sequence, deltas });
     }
-    return out.sort((a, b) => (a.viewId < b.viewId ? -1 : a.viewId > b.viewId ? 1 : 0));
+    return sortFew(out, byViewId);
   }
 
   // ---------- views ----------
@@ -458,6 +459,8 @@ function storedRecord(row: Row): StoredRecord {
 }
 
 const NO_VIEWS: readonly View[] = [];
+
+const byViewId = (a: ViewDelta, b: ViewDelta): number => (a.viewId < b.viewId ? -1 : a.viewId > b.viewId ? 1 : 0);
 
 const OPS = new Set(["CREATE", "UPDATE", "DELETE"]);
 

@@ -9,6 +9,7 @@
  */
 import type { Delta } from "./types.js";
 import type { RecordId } from "./record-id.js";
+import { sortFew } from "./sort-few.js";
 import { compareRecordIds } from "./values/compare.js";
 
 export interface Held {
@@ -19,6 +20,8 @@ export interface Held {
   /** The record's latest RecordId object (a record deleted and re-created in one batch gets a new one). */
   id: RecordId;
 }
+
+const byRecordId = (a: Delta, b: Delta): number => compareRecordIds(a.id, b.id);
 
 /** Touch logs longer than this are indexed by id text rather than scanned. */
 const SMALL_TOUCH_LOG = 8;
@@ -153,7 +156,7 @@ export class Membership {
         out.push({ id: before.id, event: "DELETED", version: before.version });
       }
     }
-    return out.length > 1 ? out.sort((a, b) => compareRecordIds(a.id, b.id)) : out;
+    return sortFew(out, byRecordId);
   }
 
   /** Members ordered by record id. */
