@@ -1,9 +1,10 @@
 /**
  * SurrealDB's value order and equality, as observed in SurrealDB 3:
  * NONE < NULL < bool < number < string < array < object < record id.
- * Strings compare by code point, numbers as floats in total order (NaN, which
- * only a binary gRPC body can carry, above +Infinity), record ids by table
- * then key (numeric keys before string keys), arrays and objects lexicographically.
+ * Strings compare by code point, numbers as floats in total order (NaN, from a
+ * `NaN` literal or a binary gRPC body, equal to itself and above +Infinity),
+ * record ids by table then key (numeric keys before string keys), arrays and
+ * objects lexicographically.
  *
  * Invariant: `valuesEqual(a, b)` ⇔ `compareValues(a, b) === 0` ⇒
  * `dispatchKey(a) === dispatchKey(b)` (as Map keys), so hash indices never miss

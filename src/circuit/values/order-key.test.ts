@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { RecordId } from "../record-id.js";
 import { compareRecordIds, compareValues } from "./compare.js";
 import { compareOrderKeys, orderKey } from "./order-key.js";
-import type { Value } from "./value.js";
 import { number, recordId, recordKey, text, value } from "./values.arbitrary.js";
 
 /** -1, 0 or 1 (never -0). */
