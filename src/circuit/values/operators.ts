@@ -1,6 +1,6 @@
 /**
  * SurrealDB's binary operators over circuit values, as observed in SurrealDB 3
- * (.tmp/semantics-notes.md §5–6): `"abc" CONTAINS "b"`, `{a:1} CONTAINS "a"`,
+ * (pinned by circuit.where-semantics.test.ts): `"abc" CONTAINS "b"`, `{a:1} CONTAINS "a"`,
  * `NONE CONTAINS 1` is false (so CONTAINSNOT matches records lacking the field),
  * `[] CONTAINSANY []` is false, `5 CONTAINSALL []` is true (vacuous), and
  * CONTAINSALL/ANY never look at object keys, and a string tested against a
