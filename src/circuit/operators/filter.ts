@@ -15,7 +15,11 @@ export function matches(where: Evaluator | undefined, env: Env, row: Row): boole
 
 /** Pushes to `next` what the change does to the rows matching `where`. */
 export function pushFiltered(where: Evaluator | undefined, env: Env, before: Row | undefined, after: Row | undefined, next: RowSink): void {
-  const was = before !== undefined && matches(where, env, before);
+  pushMatched(before !== undefined && matches(where, env, before), where, env, before, after, next);
+}
+
+/** `pushFiltered` when whether `before` matched is already known (`was`, false without a `before`). */
+export function pushMatched(was: boolean, where: Evaluator | undefined, env: Env, before: Row | undefined, after: Row | undefined, next: RowSink): void {
   const is = after !== undefined && matches(where, env, after);
   if (was && is) next.change(before!, after!);
   else if (was) next.remove(before!);

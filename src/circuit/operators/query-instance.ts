@@ -15,7 +15,7 @@ import type { Membership } from "../membership.js";
 import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
 import { getPath, resolverFor } from "../values/path.js";
-import { matches, pushFiltered } from "./filter.js";
+import { matches, pushFiltered, pushMatched } from "./filter.js";
 import type { RowSink } from "./operator.js";
 import type { PlanNode, Pushable } from "./plan-node.js";
 import { TopK } from "./top-k.js";
@@ -45,6 +45,8 @@ export class QueryInstance implements Pushable, RowSink {
    * it: it is the view's only path, so its membership is its output.
    */
   private readonly output: Map<string, Row> | undefined;
+  /** No output map and no window: this instance's rows are exactly its view's members. */
+  private readonly bare: boolean;
   /** Per output row: one child instance per subquery of the plan. */
   private children: Map<string, QueryInstance[]> | undefined;
 
@@ -62,6 +64,7 @@ export class QueryInstance implements Pushable, RowSink {
         ? new Window(sorted, start, limit, (row) => matches(this.where, env, row), this)
         : new TopK(plan.order, start, limit, this);
     this.shared = this.window instanceof Window ? this.window : undefined;
+    this.bare = this.output === undefined && this.window === this;
     this.where = plan.where;
     this.node.add(this);
     this.populate();
@@ -78,7 +81,10 @@ export class QueryInstance implements Pushable, RowSink {
   /** A change to a record of this plan's table. */
   push(before: Row | undefined, after: Row | undefined): void {
     if (this.shared?.passesBy(before, after)) return;
-    pushFiltered(this.where, this.env, before, after, this.window);
+    // A root without subqueries or window feeds the view alone, row for row: the view
+    // holds `before` exactly when it matched, so only `after` needs the predicate.
+    if (this.bare) pushMatched(before !== undefined && this.view.has(before.id), this.where, this.env, before, after, this);
+    else pushFiltered(this.where, this.env, before, after, this.window);
   }
 
   /** Removes every row (and child) from the membership and leaves the plan node. */
