@@ -1,8 +1,9 @@
 /**
  * WHERE: turns a record change (before/after, either absent) into a change of
  * the matching set. It keeps no state: a compiled predicate is a pure function
- * of (row, env), so whether `before` matched is recomputed rather than stored;
- * and so it is a function the instance calls, not an object in its chain.
+ * of (row, env), so whether `before` matched is recomputed rather than stored
+ * (or read from what the instance already holds: `pushMatched`); and so it is
+ * a function the instance calls, not an object in its chain.
  */
 import type { Env, Evaluator } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
