@@ -14,3 +14,12 @@ export interface RowSink {
   remove(row: Row): void;
   change(before: Row, after: Row): void;
 }
+
+/**
+ * A sink that keeps every row it was given (added and not since removed), so
+ * it can say whether a row matched upstream without evaluating anything: the
+ * filter asks it about the old row of a change (filter.ts, `pushMatched`).
+ */
+export interface HoldingSink extends RowSink {
+  holds(row: Row): boolean;
+}

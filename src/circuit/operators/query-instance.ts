@@ -16,7 +16,7 @@ import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
 import { getPath, resolverFor } from "../values/path.js";
 import { matches, pushFiltered, pushMatched } from "./filter.js";
-import type { RowSink } from "./operator.js";
+import type { HoldingSink, RowSink } from "./operator.js";
 import type { PlanNode, Pushable } from "./plan-node.js";
 import { TopK } from "./top-k.js";
 import { Window } from "./window.js";
@@ -28,7 +28,7 @@ export interface InstanceHost {
   releaseNode(node: PlanNode<QueryInstance>): void;
 }
 
-export class QueryInstance implements Pushable, RowSink {
+export class QueryInstance implements Pushable, HoldingSink {
   readonly env: Env;
   destroyed = false;
   private readonly node: PlanNode<QueryInstance>;
@@ -45,8 +45,8 @@ export class QueryInstance implements Pushable, RowSink {
    * it: it is the view's only path, so its membership is its output.
    */
   private readonly output: Map<string, Row> | undefined;
-  /** No output map and no window: this instance's rows are exactly its view's members. */
-  private readonly bare: boolean;
+  /** What the filter feeds, when it keeps every matching row (not a shared window, which keeps its first few). */
+  private readonly holding: HoldingSink | undefined;
   /** Per output row: one child instance per subquery of the plan. */
   private children: Map<string, QueryInstance[]> | undefined;
 
@@ -64,7 +64,7 @@ export class QueryInstance implements Pushable, RowSink {
         ? new Window(sorted, start, limit, (row) => matches(this.where, env, row), this)
         : new TopK(plan.order, start, limit, this);
     this.shared = this.window instanceof Window ? this.window : undefined;
-    this.bare = this.output === undefined && this.window === this;
+    this.holding = this.window === this ? this : this.window instanceof TopK ? this.window : undefined;
     this.where = plan.where;
     this.node.add(this);
     this.populate();
@@ -81,9 +81,9 @@ export class QueryInstance implements Pushable, RowSink {
   /** A change to a record of this plan's table. */
   push(before: Row | undefined, after: Row | undefined): void {
     if (this.shared?.passesBy(before, after)) return;
-    // A root without subqueries or window feeds the view alone, row for row: the view
-    // holds `before` exactly when it matched, so only `after` needs the predicate.
-    if (this.bare) pushMatched(before !== undefined && this.view.has(before.id), this.where, this.env, before, after, this);
+    // A sink that keeps every matching row knows whether `before` matched: only `after` needs the predicate.
+    const holding = this.holding;
+    if (holding) pushMatched(before !== undefined && holding.holds(before), this.where, this.env, before, after, holding);
     else pushFiltered(this.where, this.env, before, after, this.window);
   }
 
@@ -109,7 +109,16 @@ export class QueryInstance implements Pushable, RowSink {
     for (const row of rows) pushFiltered(this.where, this.env, undefined, row, this.window);
   }
 
-  // ----- output side (RowSink) -----
+  // ----- output side (HoldingSink) -----
+
+  /**
+   * Whether `row`'s record is in this SELECT's result. A root without
+   * subqueries keeps no output: it is its view's only path, so the view's
+   * membership is its result.
+   */
+  holds(row: Row): boolean {
+    return this.output ? this.output.has(row.id.text) : this.view.has(row.id);
+  }
 
   add(row: Row): void {
     this.output?.set(row.id.text, row);

@@ -24,7 +24,7 @@ import type { RecordKey } from "../record-id.js";
 import type { Row } from "../store.js";
 import { compareOrderKeys } from "../values/order-key.js";
 import { BTree } from "./btree.js";
-import type { RowSink } from "./operator.js";
+import type { HoldingSink, RowSink } from "./operator.js";
 import { orderKeyOf } from "./order-key-of.js";
 import { selectFirst } from "./select-first.js";
 
@@ -43,7 +43,7 @@ interface Event {
 /** The head keeps at least this many rows beyond the window (more for large tables: see `slack`). */
 const MIN_SLACK = 32;
 
-export class TopK implements RowSink {
+export class TopK implements HoldingSink {
   private readonly keyOf: (row: Row) => string;
   private readonly start: number;
   private readonly limit: number;
@@ -77,6 +77,11 @@ export class TopK implements RowSink {
       if (n++ >= this.count) return;
       yield entry.row;
     }
+  }
+
+  /** Whether `row`'s record is among the rows given (window or not). */
+  holds(row: Row): boolean {
+    return this.byKey.has(row.id.key);
   }
 
   add(row: Row): void {
