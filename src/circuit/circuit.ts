@@ -17,6 +17,8 @@ import { PlanNode } from "./operators/plan-node.js";
 import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
 import { bindParams, paramLinks } from "./params.js";
 import { compileQuery } from "./parse/compile.js";
+import type { QueryLimits } from "./parse/query-limits.js";
+import { sharedParser, type SurrealQLParser } from "./parse/surrealql-parser.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import { RecordId, parseRecordId } from "./record-id.js";
 import { RecordStore, VERSION, toRow, type Row } from "./store.js";
@@ -50,6 +52,11 @@ interface View {
   /** Records its params reach through links (`$p.name`): a change to one rebuilds the view. */
   paramLinks: readonly string[];
   sequence: number;
+}
+
+export interface CircuitOptions {
+  /** The SurrealQL parser views are compiled with; the process's shared one by default. */
+  readonly parser?: SurrealQLParser;
 }
 
 interface ValidChange {
@@ -89,6 +96,12 @@ export class Circuit {
   };
 
   private readonly versionOf = (id: RecordId): number => this.store.get(id)?.[VERSION] ?? 0;
+
+  private readonly parser: SurrealQLParser;
+
+  constructor(options: CircuitOptions = {}) {
+    this.parser = options.parser ?? sharedParser;
+  }
 
   // ---------- ingest ----------
 
@@ -251,12 +264,17 @@ export class Circuit {
 
   // ---------- views ----------
 
-  registerView(spec: ViewSpec): RegisterResult {
+  /**
+   * Registers (or replaces) a view. `limits` bound the query for a new
+   * registration; replaying what was accepted before (snapshot, journal) passes
+   * none, so lowering a limit never drops a view that is already registered.
+   */
+  registerView(spec: ViewSpec, limits?: QueryLimits): RegisterResult {
     if (!spec || typeof spec.id !== "string" || spec.id.length === 0) {
       throw new CircuitError("INVALID_ARGUMENT", "a view needs a non-empty id");
     }
     if (typeof spec.surql !== "string") throw new CircuitError("INVALID_ARGUMENT", "a view needs SurrealQL text");
-    const plan = compileQuery(spec.surql);
+    const plan = compileQuery(spec.surql, { parser: this.parser, limits });
     const params = bindParams(plan, spec.params ?? {});
     const frozen: ViewSpec = { ...spec, params: { ...(spec.params ?? {}) } };
 
@@ -371,7 +389,7 @@ export class Circuit {
     };
   }
 
-  static fromSnapshot(snapshot: CircuitSnapshot): Circuit {
+  static fromSnapshot(snapshot: CircuitSnapshot, options: CircuitOptions = {}): Circuit {
     if (!snapshot || snapshot.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
       throw new CircuitError(
         "INVALID_ARGUMENT",
@@ -382,7 +400,7 @@ export class Circuit {
     if (next !== undefined && next !== null && !(Number.isSafeInteger(next) && next >= 0)) {
       throw new CircuitError("INVALID_ARGUMENT", `snapshot nextSequence must be a non-negative integer, got ${JSON.stringify(next)}`);
     }
-    const c = new Circuit();
+    const c = new Circuit(options);
     for (const r of snapshot.records) {
       const id = parseRecordId(r.id);
       const body = fromWire(r.body, c.links);
