@@ -493,6 +493,36 @@ function operation(op: unknown): Operation | undefined {
   return OPS.has(upper) ? (upper as Operation) : undefined;
 }
 
+/**
+ * A body's `id` field, when present, must name the record itself, as SurrealDB
+ * requires of a write to a specific record: the record id (`{"$rid":"user:1"}`)
+ * or its bare key of the same type (`1` for `user:1`, `"abc"` for `user:abc`).
+ * Anything else (another record, the id as a plain string, null) SurrealDB
+ * refuses ("Found user:2 for the `id` field, but a specific record has been
+ * specified"), so such a record cannot exist there.
+ */
+function checkBodyId(bodyId: WireValue, id: RecordId, index: number): void {
+  if (bodyId === id.key) return;
+  let shown: string;
+  if (bodyId !== null && typeof bodyId === "object" && !Array.isArray(bodyId) && isLink(bodyId)) {
+    const text = bodyId.$rid as string;
+    let named: RecordId | undefined;
+    try {
+      named = parseRecordId(text);
+    } catch {
+      named = undefined;
+    }
+    if (named?.equals(id)) return;
+    shown = named?.text ?? JSON.stringify(text);
+  } else {
+    shown = JSON.stringify(bodyId);
+  }
+  throw invalid(
+    index,
+    `the body's id ${shown} is not the record's id ${id.text}: it must be the record id (${JSON.stringify({ $rid: id.text })}), its key (${JSON.stringify(id.key)}) or absent, as SurrealDB requires`,
+  );
+}
+
 function validateChange(c: RecordChange, index: number, links: RecordIdInterner): ValidChange {
   if (!c || typeof c !== "object") throw invalid(index, "not an object");
   const op = operation(c.op);
@@ -516,6 +546,7 @@ function validateChange(c: RecordChange, index: number, links: RecordIdInterner)
   if (op !== "DELETE") {
     const w = c.body;
     if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw invalid(index, `${op} needs an object body`);
+    if (Object.hasOwn(w, "id")) checkBodyId(w.id!, id, index);
     try {
       body = bodyFromWire(w, id, links);
     } catch (e) {
