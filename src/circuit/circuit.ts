@@ -105,9 +105,15 @@ export class Circuit {
 
   // ---------- ingest ----------
 
-  ingest(changes: readonly RecordChange[]): IngestResult {
+  /**
+   * Applies changes atomically, in order. `replay` is for mutations acknowledged
+   * before: a journal written before body ids were checked may hold a body whose
+   * `id` names another record, which was then ignored, and must replay as it was.
+   */
+  ingest(changes: readonly RecordChange[], options: { readonly replay?: boolean } = {}): IngestResult {
     if (!Array.isArray(changes)) throw new CircuitError("INVALID_ARGUMENT", "changes must be an array");
-    const valid = changes.map((c, i) => validateChange(c, i, this.links));
+    const checkBodyIds = options.replay !== true;
+    const valid = changes.map((c, i) => validateChange(c, i, this.links, checkBodyIds));
     let applied = 0;
     let stale = 0;
     for (const c of valid) {
@@ -523,7 +529,7 @@ function checkBodyId(bodyId: WireValue, id: RecordId, index: number): void {
   );
 }
 
-function validateChange(c: RecordChange, index: number, links: RecordIdInterner): ValidChange {
+function validateChange(c: RecordChange, index: number, links: RecordIdInterner, checkBodyIds: boolean): ValidChange {
   if (!c || typeof c !== "object") throw invalid(index, "not an object");
   const op = operation(c.op);
   if (op === undefined) throw invalid(index, `unknown op ${JSON.stringify(c.op)} (expected CREATE, UPDATE or DELETE)`);
@@ -546,7 +552,7 @@ function validateChange(c: RecordChange, index: number, links: RecordIdInterner)
   if (op !== "DELETE") {
     const w = c.body;
     if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw invalid(index, `${op} needs an object body`);
-    if (Object.hasOwn(w, "id")) checkBodyId(w.id!, id, index);
+    if (checkBodyIds && Object.hasOwn(w, "id")) checkBodyId(w.id!, id, index);
     try {
       body = bodyFromWire(w, id, links);
     } catch (e) {
