@@ -95,6 +95,12 @@ describe("queries past a limit", () => {
     await client().registerView({ id: "next", surql: "SELECT * FROM u WHERE a = 1", clientId: "c" });
     await client().unregisterView({ id: "next" });
   });
+
+  it("none of them reached the parser: no restart counted, the parser available", async () => {
+    const families = await metrics(service.ts);
+    expect(valueOf(families, "ssp_parser_restarts_total")).toBe(0);
+    expect(valueOf(families, "ssp_parser_available")).toBe(1);
+  });
 });
 
 describe("a query that traps the parser", () => {
