@@ -268,7 +268,7 @@ export class SspCore implements Core {
       ready: reachable && outboxOk && parserOk,
       checks: {
         parser: parserOk
-          ? { ok: true, detail: parser.state === "ready" ? `${parser.restarts} restarts` : `restarting: ${parser.detail}` }
+          ? { ok: true, detail: parser.state === "ready" ? `restarts: ${parser.restarts}` : `restarting: ${parser.detail}` }
           : { ok: false, detail: `unrecoverable: ${parser.detail}` },
         surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
         state: { ok: true, detail: "loaded" },
