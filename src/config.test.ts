@@ -36,6 +36,7 @@ describe("loadConfig", () => {
       journal: true,
       startEmptyOnCorrupt: false,
       outboxReadyLimit: 10000,
+      viewLimits: { maxQueryBytes: 65536, maxQueryOperators: 512, maxSubqueryDepth: 8 },
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
     });
   });
@@ -68,6 +69,9 @@ describe("loadConfig", () => {
       SSP_JOURNAL: "0",
       SSP_START_EMPTY_ON_CORRUPT: "1",
       SSP_OUTBOX_READY_LIMIT: "7",
+      SSP_VIEW_MAX_QUERY_BYTES: "1000",
+      SSP_VIEW_MAX_QUERY_OPERATORS: "64",
+      SSP_VIEW_MAX_SUBQUERY_DEPTH: "0",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -81,6 +85,7 @@ describe("loadConfig", () => {
       journal: false,
       startEmptyOnCorrupt: true,
       outboxReadyLimit: 7,
+      viewLimits: { maxQueryBytes: 1000, maxQueryOperators: 64, maxSubqueryDepth: 0 },
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
     });
   });
@@ -114,6 +119,9 @@ describe("loadConfig", () => {
     ["SSP_JOURNAL", "yes"],
     ["SSP_START_EMPTY_ON_CORRUPT", "2"],
     ["SSP_OUTBOX_READY_LIMIT", "-3"],
+    ["SSP_VIEW_MAX_QUERY_BYTES", "0"],
+    ["SSP_VIEW_MAX_QUERY_OPERATORS", "64k"],
+    ["SSP_VIEW_MAX_SUBQUERY_DEPTH", "-1"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {

@@ -5,6 +5,7 @@
  * where it had one, so its users can switch without relearning.
  */
 import path from "node:path";
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./circuit/index.js";
 
 export type LogFormat = "json" | "pretty";
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -43,6 +44,8 @@ export interface Config {
   readonly startEmptyOnCorrupt: boolean;
   /** SSP_OUTBOX_READY_LIMIT: readiness fails while more edge writes than this wait in the outbox. */
   readonly outboxReadyLimit: number;
+  /** SSP_VIEW_MAX_QUERY_BYTES, SSP_VIEW_MAX_QUERY_OPERATORS, SSP_VIEW_MAX_SUBQUERY_DEPTH: bounds on a registered view's query. */
+  readonly viewLimits: QueryLimits;
   readonly watch: {
     /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
     readonly queueLimit: number;
@@ -98,6 +101,11 @@ export function loadConfig(env: Env = process.env): Config {
     journal: readString(env, "SSP_JOURNAL") === undefined ? true : readFlag(env, "SSP_JOURNAL"),
     startEmptyOnCorrupt: readFlag(env, "SSP_START_EMPTY_ON_CORRUPT"),
     outboxReadyLimit: readInt(env, "SSP_OUTBOX_READY_LIMIT", 10000, 0),
+    viewLimits: {
+      maxQueryBytes: readInt(env, "SSP_VIEW_MAX_QUERY_BYTES", DEFAULT_QUERY_LIMITS.maxQueryBytes, 1),
+      maxQueryOperators: readInt(env, "SSP_VIEW_MAX_QUERY_OPERATORS", DEFAULT_QUERY_LIMITS.maxQueryOperators, 1),
+      maxSubqueryDepth: readInt(env, "SSP_VIEW_MAX_SUBQUERY_DEPTH", DEFAULT_QUERY_LIMITS.maxSubqueryDepth, 0),
+    },
     watch: {
       queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
       heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),

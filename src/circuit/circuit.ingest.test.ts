@@ -67,10 +67,28 @@ describe("ingest: versions and no-ops", () => {
     expect(eventsFor(c.ingest(batch), "all").sort()).toEqual(expected.sort());
   });
 
-  it("ignores the body's own id field: a record's id is its record id", () => {
+  it("takes a body id that names the record (its id or its key), and stores the record id", () => {
     const c = circuitWithAllUsers();
-    c.ingest([create("user:1", { id: "something else", n: 1 })]);
+    c.ingest([create("user:1", { id: link("user:1"), n: 1 }), create("user:2", { id: 2, n: 1 }), create("user:abc", { id: "abc", n: 1 })]);
     expect(c.getRecord("user:1")?.body).toEqual({ id: { $rid: "user:1" }, n: 1 });
+    expect(c.getRecord("user:2")?.body).toEqual({ id: { $rid: "user:2" }, n: 1 });
+    expect(c.getRecord("user:abc")?.body).toEqual({ id: { $rid: "user:abc" }, n: 1 });
+  });
+
+  it("refuses a body id that names another record, or the id as a plain string, as SurrealDB does", () => {
+    const c = circuitWithAllUsers();
+    for (const id of [link("user:2"), "user:1", "something else", "1", null]) {
+      let err: unknown;
+      try {
+        c.ingest([create("user:1", { id, n: 1 })]);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(CircuitError);
+      expect((err as CircuitError).code).toBe("INVALID_ARGUMENT");
+      expect((err as CircuitError).message).toMatch(/^change 0: the body's id .* is not the record's id user:1/);
+    }
+    expect(c.getRecord("user:1")).toBeUndefined();
   });
 
   it("keeps record links and plain strings apart", () => {

@@ -17,6 +17,8 @@ import { PlanNode } from "./operators/plan-node.js";
 import { QueryInstance, type InstanceHost } from "./operators/query-instance.js";
 import { bindParams, paramLinks } from "./params.js";
 import { compileQuery } from "./parse/compile.js";
+import type { QueryLimits } from "./parse/query-limits.js";
+import { sharedParser, type SurrealQLParser } from "./parse/surrealql-parser.js";
 import type { QueryPlan } from "./plan/query-plan.js";
 import { RecordId, parseRecordId } from "./record-id.js";
 import { RecordStore, VERSION, toRow, type Row } from "./store.js";
@@ -50,6 +52,11 @@ interface View {
   /** Records its params reach through links (`$p.name`): a change to one rebuilds the view. */
   paramLinks: readonly string[];
   sequence: number;
+}
+
+export interface CircuitOptions {
+  /** The SurrealQL parser views are compiled with; the process's shared one by default. */
+  readonly parser?: SurrealQLParser;
 }
 
 interface ValidChange {
@@ -90,11 +97,23 @@ export class Circuit {
 
   private readonly versionOf = (id: RecordId): number => this.store.get(id)?.[VERSION] ?? 0;
 
+  private readonly parser: SurrealQLParser;
+
+  constructor(options: CircuitOptions = {}) {
+    this.parser = options.parser ?? sharedParser;
+  }
+
   // ---------- ingest ----------
 
-  ingest(changes: readonly RecordChange[]): IngestResult {
+  /**
+   * Applies changes atomically, in order. `replay` is for mutations acknowledged
+   * before: a journal written before body ids were checked may hold a body whose
+   * `id` names another record, which was then ignored, and must replay as it was.
+   */
+  ingest(changes: readonly RecordChange[], options: { readonly replay?: boolean } = {}): IngestResult {
     if (!Array.isArray(changes)) throw new CircuitError("INVALID_ARGUMENT", "changes must be an array");
-    const valid = changes.map((c, i) => validateChange(c, i, this.links));
+    const checkBodyIds = options.replay !== true;
+    const valid = changes.map((c, i) => validateChange(c, i, this.links, checkBodyIds));
     let applied = 0;
     let stale = 0;
     for (const c of valid) {
@@ -251,12 +270,17 @@ export class Circuit {
 
   // ---------- views ----------
 
-  registerView(spec: ViewSpec): RegisterResult {
+  /**
+   * Registers (or replaces) a view. `limits` bound the query for a new
+   * registration; replaying what was accepted before (snapshot, journal) passes
+   * none, so lowering a limit never drops a view that is already registered.
+   */
+  registerView(spec: ViewSpec, limits?: QueryLimits): RegisterResult {
     if (!spec || typeof spec.id !== "string" || spec.id.length === 0) {
       throw new CircuitError("INVALID_ARGUMENT", "a view needs a non-empty id");
     }
     if (typeof spec.surql !== "string") throw new CircuitError("INVALID_ARGUMENT", "a view needs SurrealQL text");
-    const plan = compileQuery(spec.surql);
+    const plan = compileQuery(spec.surql, { parser: this.parser, limits });
     const params = bindParams(plan, spec.params ?? {});
     const frozen: ViewSpec = { ...spec, params: { ...(spec.params ?? {}) } };
 
@@ -371,7 +395,7 @@ export class Circuit {
     };
   }
 
-  static fromSnapshot(snapshot: CircuitSnapshot): Circuit {
+  static fromSnapshot(snapshot: CircuitSnapshot, options: CircuitOptions = {}): Circuit {
     if (!snapshot || snapshot.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
       throw new CircuitError(
         "INVALID_ARGUMENT",
@@ -382,7 +406,7 @@ export class Circuit {
     if (next !== undefined && next !== null && !(Number.isSafeInteger(next) && next >= 0)) {
       throw new CircuitError("INVALID_ARGUMENT", `snapshot nextSequence must be a non-negative integer, got ${JSON.stringify(next)}`);
     }
-    const c = new Circuit();
+    const c = new Circuit(options);
     for (const r of snapshot.records) {
       const id = parseRecordId(r.id);
       const body = fromWire(r.body, c.links);
@@ -475,7 +499,37 @@ function operation(op: unknown): Operation | undefined {
   return OPS.has(upper) ? (upper as Operation) : undefined;
 }
 
-function validateChange(c: RecordChange, index: number, links: RecordIdInterner): ValidChange {
+/**
+ * A body's `id` field, when present, must name the record itself, as SurrealDB
+ * requires of a write to a specific record: the record id (`{"$rid":"user:1"}`)
+ * or its bare key of the same type (`1` for `user:1`, `"abc"` for `user:abc`).
+ * Anything else (another record, the id as a plain string, null) SurrealDB
+ * refuses ("Found user:2 for the `id` field, but a specific record has been
+ * specified"), so such a record cannot exist there.
+ */
+function checkBodyId(bodyId: WireValue, id: RecordId, index: number): void {
+  if (bodyId === id.key) return;
+  let shown: string;
+  if (bodyId !== null && typeof bodyId === "object" && !Array.isArray(bodyId) && isLink(bodyId)) {
+    const text = bodyId.$rid as string;
+    let named: RecordId | undefined;
+    try {
+      named = parseRecordId(text);
+    } catch {
+      named = undefined;
+    }
+    if (named?.equals(id)) return;
+    shown = named?.text ?? JSON.stringify(text);
+  } else {
+    shown = JSON.stringify(bodyId);
+  }
+  throw invalid(
+    index,
+    `the body's id ${shown} is not the record's id ${id.text}: it must be the record id (${JSON.stringify({ $rid: id.text })}), its key (${JSON.stringify(id.key)}) or absent, as SurrealDB requires`,
+  );
+}
+
+function validateChange(c: RecordChange, index: number, links: RecordIdInterner, checkBodyIds: boolean): ValidChange {
   if (!c || typeof c !== "object") throw invalid(index, "not an object");
   const op = operation(c.op);
   if (op === undefined) throw invalid(index, `unknown op ${JSON.stringify(c.op)} (expected CREATE, UPDATE or DELETE)`);
@@ -498,6 +552,7 @@ function validateChange(c: RecordChange, index: number, links: RecordIdInterner)
   if (op !== "DELETE") {
     const w = c.body;
     if (w === null || typeof w !== "object" || Array.isArray(w) || isLink(w)) throw invalid(index, `${op} needs an object body`);
+    if (checkBodyIds && Object.hasOwn(w, "id")) checkBodyId(w.id!, id, index);
     try {
       body = bodyFromWire(w, id, links);
     } catch (e) {

@@ -1,5 +1,5 @@
 /** The circuit's only error type: the server maps `code` to the gRPC status of the same name. */
-export type CircuitErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND";
+export type CircuitErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "UNAVAILABLE";
 
 export class CircuitError extends Error {
   override name = "CircuitError";

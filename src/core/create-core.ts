@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import type { Logger } from "pino";
-import { Circuit, type CircuitSnapshot } from "../circuit/index.js";
+import { Circuit, sharedParser, type CircuitSnapshot, type SurrealQLParser } from "../circuit/index.js";
 import type { Config } from "../config.js";
 import { openEdgeStore } from "../edges/index.js";
 import { Snapshotter, recover } from "../persistence/index.js";
@@ -18,7 +18,13 @@ import { replayEntry, type JournalEntry } from "./journal-entry.js";
 import { SspCore, allViews } from "./ssp-core.js";
 import { circuitViewSource } from "./view-source.js";
 
-export async function createCore(config: Config, logger: Logger, telemetry: Telemetry): Promise<SspCore> {
+export interface CoreOptions {
+  /** The SurrealQL parser; the process's shared one by default (tests give a core its own). */
+  readonly parser?: SurrealQLParser;
+}
+
+export async function createCore(config: Config, logger: Logger, telemetry: Telemetry, options: CoreOptions = {}): Promise<SspCore> {
+  const parser = options.parser ?? sharedParser;
   const recovered = await recover<CircuitSnapshot, JournalEntry>({
     dir: config.dataDir,
     ifCorrupt: config.startEmptyOnCorrupt ? "start-empty" : "throw",
@@ -27,7 +33,7 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
   if (recovered.discarded !== undefined) {
     logger.error({ err: recovered.discarded.message }, "saved state was unusable and was set aside: starting empty (SSP_START_EMPTY_ON_CORRUPT=1)");
   }
-  const circuit = recovered.state === undefined ? new Circuit() : Circuit.fromSnapshot(recovered.state);
+  const circuit = recovered.state === undefined ? new Circuit({ parser }) : Circuit.fromSnapshot(recovered.state, { parser });
   for (const { position, entry } of recovered.entries) {
     try {
       replayEntry(circuit, entry);
@@ -84,6 +90,9 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     logger,
     journalPosition,
     outboxReadyLimit: config.outboxReadyLimit,
+    parser,
+    viewLimits: config.viewLimits,
   });
+  telemetry.metrics.observeGauges({ parserAvailable: () => (parser.health().state === "unrecoverable" ? 0 : 1) });
   return core;
 }

@@ -16,7 +16,7 @@ export type JournalEntry =
 export function replayEntry(circuit: Circuit, entry: JournalEntry): void {
   switch (entry.kind) {
     case "ingest":
-      circuit.ingest(entry.changes);
+      circuit.ingest(entry.changes, { replay: true });
       return;
     case "register":
       circuit.registerView(entry.spec);

@@ -16,7 +16,10 @@ import {
   CircuitError,
   type Circuit,
   type CircuitSnapshot,
+  type ParserEvent,
+  type QueryLimits,
   type RecordChange,
+  type SurrealQLParser,
   type ViewDelta,
   type ViewSpec,
   type ViewState,
@@ -68,7 +71,14 @@ export interface CoreParts {
   readonly journalPosition: number;
   /** Readiness fails while the outbox holds more than this many edge writes. */
   readonly outboxReadyLimit: number;
+  /** The parser the circuit compiles views with: the core waits for it, reports its health and logs its restarts. */
+  readonly parser: SurrealQLParser;
+  /** Bounds on a registered view's query. */
+  readonly viewLimits: QueryLimits;
 }
+
+/** Times a registration waits for a restarting parser before answering UNAVAILABLE. */
+const PARSER_WAITS = 3;
 
 /** What a mutation task hands back: its result and the completions to await. */
 interface Applied<T> {
@@ -91,9 +101,27 @@ function countDeltas(views: readonly ViewDelta[]): EdgeCounts {
 export class SspCore implements Core {
   private readonly parts: CoreParts;
   private readonly queue = new WriterQueue();
+  private readonly stopParserEvents: () => void;
 
   constructor(parts: CoreParts) {
     this.parts = parts;
+    this.stopParserEvents = parts.parser.onEvent((event) => this.onParserEvent(event));
+  }
+
+  private onParserEvent(event: ParserEvent): void {
+    const { logger, telemetry } = this.parts;
+    switch (event.kind) {
+      case "trap":
+        logger.warn({ err: event.message, query: event.query }, "the SurrealQL parser trapped on a view's query; starting a fresh instance");
+        return;
+      case "restarted":
+        telemetry.metrics.recordParserRestart();
+        logger.warn({ restarts: event.restarts, attempts: event.attempts }, "a fresh SurrealQL parser instance took over");
+        return;
+      case "unrecoverable":
+        logger.error({ err: event.message }, "the SurrealQL parser cannot be recovered: views cannot be registered until SSP restarts");
+        return;
+    }
   }
 
   /**
@@ -125,9 +153,23 @@ export class SspCore implements Core {
   }
 
   async registerView(spec: ViewSpec): Promise<RegisterOutcome> {
-    const { circuit, edges, hub } = this.parts;
+    const { parser } = this.parts;
+    // A registration queued behind one that trapped the parser finds it restarting:
+    // it waits for the fresh instance (milliseconds) rather than failing.
+    for (let wait = 1; ; wait++) {
+      await parser.whenReady();
+      try {
+        return await this.register(spec);
+      } catch (err) {
+        if (!(err instanceof CircuitError && err.code === "UNAVAILABLE" && parser.health().state === "restarting" && wait < PARSER_WAITS)) throw err;
+      }
+    }
+  }
+
+  private async register(spec: ViewSpec): Promise<RegisterOutcome> {
+    const { circuit, edges, hub, viewLimits } = this.parts;
     const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
-      const result = circuit.registerView(spec);
+      const result = circuit.registerView(spec, viewLimits);
       hub.viewRegistered(spec.id, spec.clientId, result.replaced);
       const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
       const edgeWrite = this.writeEdges(counts, () => edges.applyRegister(spec, result.view.members, result.replaced));
@@ -220,9 +262,14 @@ export class SspCore implements Core {
     const reachable = await this.parts.edges.isReachable().catch(() => false);
     const pending = this.parts.edges.pending();
     const outboxOk = pending <= this.parts.outboxReadyLimit;
+    const parser = this.parts.parser.health();
+    const parserOk = parser.state !== "unrecoverable";
     return {
-      ready: reachable && outboxOk,
+      ready: reachable && outboxOk && parserOk,
       checks: {
+        parser: parserOk
+          ? { ok: true, detail: parser.state === "ready" ? `restarts: ${parser.restarts}` : `restarting: ${parser.detail}` }
+          : { ok: false, detail: `unrecoverable: ${parser.detail}` },
         surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
         state: { ok: true, detail: "loaded" },
         outbox: outboxOk
@@ -235,6 +282,7 @@ export class SspCore implements Core {
   /** Ends the streams, saves the state, closes the journal and the database. */
   async close(): Promise<void> {
     const { hub, snapshotter, journal, edges, logger } = this.parts;
+    this.stopParserEvents();
     hub.close();
     await this.queue.idle();
     const saved = await snapshotter.close();

@@ -23,6 +23,8 @@ export interface GaugeSources {
   viewsActive?: GaugeSource;
   watchStreamsActive?: GaugeSource;
   outboxPending?: GaugeSource;
+  /** 1 while the SurrealQL parser answers (or is restarting), 0 once it cannot be recovered. */
+  parserAvailable?: GaugeSource;
 }
 
 /** One RPC method known at startup, so its duration series exists before its first call. */
@@ -42,6 +44,8 @@ export interface SspMetrics {
   recordStaleIngest(): void;
   /** `count` edge operations of one kind written (or queued in the outbox). */
   recordEdgeOperations(operation: EdgeOperation, count: number): void;
+  /** The SurrealQL parser trapped and a fresh instance took over. */
+  recordParserRestart(): void;
   /** One snapshot saved, taking `seconds`. */
   recordSnapshot(seconds: number): void;
   /** One finished RPC; `code` is the gRPC status code number (0 = OK). */
@@ -75,6 +79,8 @@ export const METRIC_WATCH_STREAMS_ACTIVE = "ssp_watch_streams_active";
 export const METRIC_OUTBOX_PENDING = "ssp_outbox_pending";
 export const METRIC_SNAPSHOT_DURATION = "ssp_snapshot_duration_seconds";
 export const METRIC_STALE_INGESTS_TOTAL = "ssp_stale_ingests_total";
+export const METRIC_PARSER_RESTARTS_TOTAL = "ssp_parser_restarts_total";
+export const METRIC_PARSER_AVAILABLE = "ssp_parser_available";
 
 export const INGEST_OPS: readonly IngestOp[] = ["create", "update", "delete"];
 export const EDGE_OPERATIONS: readonly EdgeOperation[] = ["create", "update", "delete"];
@@ -115,6 +121,9 @@ export function createSspMetrics(
   const staleTotal = meter.createCounter(METRIC_STALE_INGESTS_TOTAL, {
     description: "Record changes ignored because their explicit version was not newer.",
   });
+  const parserRestartsTotal = meter.createCounter(METRIC_PARSER_RESTARTS_TOTAL, {
+    description: "Fresh SurrealQL parser instances started after one trapped (a query the limits let through broke the parser).",
+  });
   const edgeOpsTotal = meter.createCounter(METRIC_EDGE_OPERATIONS_TOTAL, {
     description: "Edge operations written to SurrealDB (or queued in the outbox), by operation.",
   });
@@ -137,8 +146,15 @@ export function createSspMetrics(
   observeGauge(meter, METRIC_VIEWS_ACTIVE, "Registered views.", () => sources.viewsActive);
   observeGauge(meter, METRIC_WATCH_STREAMS_ACTIVE, "Open WatchDeltas streams.", () => sources.watchStreamsActive);
   observeGauge(meter, METRIC_OUTBOX_PENDING, "Edge operations waiting in the outbox for SurrealDB.", () => sources.outboxPending);
+  observeGauge(
+    meter,
+    METRIC_PARSER_AVAILABLE,
+    "1 while the SurrealQL parser can parse views, 0 once it failed and no fresh instance works (readiness fails).",
+    () => sources.parserAvailable ?? (() => 1),
+  );
 
   staleTotal.add(0);
+  parserRestartsTotal.add(0);
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
   // Attribute objects are cached per (table, op) so the hot path allocates nothing.
@@ -173,6 +189,9 @@ export function createSspMetrics(
     recordEdgeOperations(operation, count) {
       edgeOpsTotal.add(count, edgeAttributes[operation]);
     },
+    recordParserRestart() {
+      parserRestartsTotal.add(1);
+    },
     recordSnapshot(seconds) {
       snapshotDuration.record(seconds);
     },
@@ -196,6 +215,7 @@ export function createNoopSspMetrics(): SspMetrics {
     recordIngest: nothing,
     recordStaleIngest: nothing,
     recordEdgeOperations: nothing,
+    recordParserRestart: nothing,
     recordSnapshot: nothing,
     recordRpc: nothing,
     declareTable: nothing,

@@ -4,7 +4,6 @@
  * listed here is rejected with the construct's name and position: the circuit
  * never approximates a query it cannot maintain exactly.
  */
-import { SurrealQL } from "@surrealdb/ql-wasm";
 import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
 import { dispatchFor, intervalOf, type Dispatch, type RangeDispatch } from "../plan/dispatch.js";
@@ -14,6 +13,8 @@ import { crossesLink, getPath, mayDereference, pathGetter, pathText, resolverFor
 import { isTruthy, type Value } from "../values/value.js";
 import { locate } from "./locate.js";
 import { parenthesiseNegativeLiterals } from "./negative-literals.js";
+import { checkAstDepth, checkQueryText, checkSubqueryDepth, type QueryLimits } from "./query-limits.js";
+import { sharedParser, type SurrealQLParser } from "./surrealql-parser.js";
 
 // The AST is SurrealDB's serde JSON; it is walked structurally.
 type Ast = any;
@@ -39,17 +40,24 @@ interface Scope {
   readonly derefPaths: Path[];
   /** START/LIMIT params, at any level. */
   readonly countParams: CountParam[];
+  /** Set for a registration: restores and evaluation compile what was accepted before, unbounded. */
+  readonly limits: QueryLimits | undefined;
 }
 
-/** Parses and compiles a view's query. Throws CircuitError(INVALID_ARGUMENT). */
-export function compileQuery(source: string): QueryPlan {
+export interface CompileOptions {
+  /** Bounds checked before and after parsing; none when omitted. */
+  readonly limits?: QueryLimits;
+  /** Defaults to the process's shared parser. */
+  readonly parser?: SurrealQLParser;
+}
+
+/** Parses and compiles a view's query. Throws CircuitError (INVALID_ARGUMENT; UNAVAILABLE while the parser restarts). */
+export function compileQuery(source: string, options: CompileOptions = {}): QueryPlan {
   if (source.trim().length === 0) throw invalid("the query is empty");
-  let statements: Ast;
-  try {
-    statements = SurrealQL.parse(parenthesiseNegativeLiterals(source));
-  } catch (e) {
-    throw invalid(`SurrealQL parse error: ${String(e instanceof Error ? e.message : e)}`);
-  }
+  const { limits, parser = sharedParser } = options;
+  if (limits) checkQueryText(source, limits);
+  const statements: Ast = parser.parse(parenthesiseNegativeLiterals(source));
+  if (limits) checkAstDepth(statements);
   if (!Array.isArray(statements) || statements.length === 0) throw invalid("the query holds no statement");
   if (statements.length > 1) throw invalid(`a view is exactly one SELECT statement, found ${statements.length} statements`);
   const stmt = statements[0];
@@ -57,7 +65,7 @@ export function compileQuery(source: string): QueryPlan {
     const kind = stmt && typeof stmt === "object" ? Object.keys(stmt)[0] : String(stmt);
     throw invalid(`only SELECT statements can be views, found ${String(kind).toUpperCase()}${locate(source, String(kind))}`);
   }
-  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] }, undefined);
+  return compileSelect(stmt.Select, { source, depth: 0, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [], limits }, undefined);
 }
 
 function invalid(message: string): CircuitError {
@@ -249,6 +257,7 @@ function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
     return undefined;
   }
   const inner: Scope = { ...scope, depth: scope.depth + 1, parentPaths: [], derefPaths: [] };
+  if (scope.limits) checkSubqueryDepth(inner.depth, scope.limits);
   return compileSelect(sel, inner, index);
 }
 
@@ -520,7 +529,7 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * of the other conjuncts, and so on down.
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
-  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] };
+  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [], limits: scope.limits };
   const candidates: Candidate[] = [];
   for (const [n, c] of conjuncts(cond).entries()) {
     const bin = c?.Expression?.Binary;

@@ -56,7 +56,12 @@ export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
 
   /**
    * The record's full body after the change (ignored for DELETE). Its `id`
-   * field, if present, is ignored: the id is `id` above.
+   * field may be absent; when present it must name this record, as SurrealDB
+   * requires of a write to a specific record: the record id as a link
+   * (`{"$rid": "user:1"}`) or its bare key of the same type (`1` for `user:1`,
+   * `"abc"` for `user:abc`). Anything else (another record, the id as a plain
+   * string "user:1", null) is INVALID_ARGUMENT, and a batch holding such a
+   * change is refused whole. The stored record's `id` is always `id` above.
    *
    * @generated from field: google.protobuf.Struct record = 4;
    */
