@@ -116,6 +116,18 @@ describe("HTTP/1.1", () => {
     expect(text).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(text).toContain('{"status":"live"}');
   });
+
+  it("keeps a Connect WatchDeltas stream open past the request and idle timeouts: they bound the request, not the response", async () => {
+    const abort = new AbortController();
+    const client = sspClient(transport("connect/1.1", ts.url));
+    const stream = client.watchDeltas({ viewIds: ["v1"] }, { headers: bearer(SECRET), signal: abort.signal })[Symbol.asyncIterator]();
+    for (let i = 0; i < 3; i++) expect((await stream.next()).done).toBe(false);
+    const pending = stream.next();
+    pending.catch(() => undefined);
+    await sleep(LIMITS.requestTimeoutMs! * 3);
+    expect(await Promise.race([pending.then(() => "ended", () => "failed"), sleep(0).then(() => "open")])).toBe("open");
+    abort.abort();
+  });
 });
 
 describe("HTTP/2", () => {
