@@ -19,7 +19,8 @@
  *   closes. Between requests, `keepAliveTimeout` is the idle timeout;
  * - HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS per connection; a stream whose
  *   request has not fully arrived within the request timeout is reset
- *   (CANCEL); a session with no open stream for the idle timeout is closed
+ *   (CANCEL) — right while every RPC has a unary request (a client-streaming
+ *   RPC would need its own bound instead); a session with no open stream for the idle timeout is closed
  *   with GOAWAY. A session with an open stream is never idle, however quiet
  *   the stream: WatchDeltas streams live as long as their subscribers.
  *
