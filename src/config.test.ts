@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, DEFAULT_LIMITS, loadConfig } from "./config.js";
 
 const DEV = { SPOOKY_INSECURE_DEV: "1" };
 
@@ -38,7 +38,17 @@ describe("loadConfig", () => {
       outboxReadyLimit: 10000,
       viewLimits: { maxQueryBytes: 65536, maxQueryOperators: 512, maxSubqueryDepth: 8 },
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
+      limits: {
+        maxMessageBytes: 16777216,
+        headersTimeoutMs: 10000,
+        requestTimeoutMs: 60000,
+        idleTimeoutMs: 60000,
+        maxConnections: 1000,
+        maxStreamsPerConnection: 1000,
+        maxHealthWatchers: 100,
+      },
     });
+    expect(config.limits).toEqual(DEFAULT_LIMITS);
   });
 
   it("refuses to start without a secret unless in insecure dev mode", () => {
@@ -72,6 +82,13 @@ describe("loadConfig", () => {
       SSP_VIEW_MAX_QUERY_BYTES: "1000",
       SSP_VIEW_MAX_QUERY_OPERATORS: "64",
       SSP_VIEW_MAX_SUBQUERY_DEPTH: "0",
+      SSP_MAX_MESSAGE_BYTES: "1024",
+      SSP_HEADERS_TIMEOUT_MS: "300",
+      SSP_REQUEST_TIMEOUT_MS: "400",
+      SSP_IDLE_TIMEOUT_MS: "500",
+      SSP_MAX_CONNECTIONS: "3",
+      SSP_MAX_STREAMS_PER_CONNECTION: "2",
+      SSP_MAX_HEALTH_WATCHERS: "1",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -87,7 +104,21 @@ describe("loadConfig", () => {
       outboxReadyLimit: 7,
       viewLimits: { maxQueryBytes: 1000, maxQueryOperators: 64, maxSubqueryDepth: 0 },
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
+      limits: {
+        maxMessageBytes: 1024,
+        headersTimeoutMs: 300,
+        requestTimeoutMs: 400,
+        idleTimeoutMs: 500,
+        maxConnections: 3,
+        maxStreamsPerConnection: 2,
+        maxHealthWatchers: 1,
+      },
     });
+  });
+
+  it("refuses a header timeout longer than the request timeout", () => {
+    const err = errorOf({ ...DEV, SSP_HEADERS_TIMEOUT_MS: "5000", SSP_REQUEST_TIMEOUT_MS: "4000" });
+    expect(err.message).toBe("invalid configuration: SSP_HEADERS_TIMEOUT_MS must not exceed SSP_REQUEST_TIMEOUT_MS (4000), got 5000");
   });
 
   it("reads SURREALDB_ADDR as ws://host:port, and SURREALDB_URL wins over it", () => {
@@ -122,6 +153,15 @@ describe("loadConfig", () => {
     ["SSP_VIEW_MAX_QUERY_BYTES", "0"],
     ["SSP_VIEW_MAX_QUERY_OPERATORS", "64k"],
     ["SSP_VIEW_MAX_SUBQUERY_DEPTH", "-1"],
+    ["SSP_MAX_MESSAGE_BYTES", "0"],
+    ["SSP_MAX_MESSAGE_BYTES", "4294967296"],
+    ["SSP_MAX_MESSAGE_BYTES", "16MiB"],
+    ["SSP_HEADERS_TIMEOUT_MS", "0"],
+    ["SSP_REQUEST_TIMEOUT_MS", "-1"],
+    ["SSP_IDLE_TIMEOUT_MS", "0"],
+    ["SSP_MAX_CONNECTIONS", "0"],
+    ["SSP_MAX_STREAMS_PER_CONNECTION", "4294967296"],
+    ["SSP_MAX_HEALTH_WATCHERS", "0"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {

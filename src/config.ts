@@ -54,7 +54,36 @@ export interface Config {
     /** SSP_REPLAY_LOG_SIZE: deltas kept per view for resuming streams. */
     readonly replayLogSize: number;
   };
+  readonly limits: TransportLimits;
 }
+
+/** What the transport bounds before any work is done for a request (README, "Limits"). */
+export interface TransportLimits {
+  /** SSP_MAX_MESSAGE_BYTES: largest request message, on the wire and again after decompression. */
+  readonly maxMessageBytes: number;
+  /** SSP_HEADERS_TIMEOUT_MS: a connection must send its first bytes, and each request its headers, within this. */
+  readonly headersTimeoutMs: number;
+  /** SSP_REQUEST_TIMEOUT_MS: a request (headers and body) must arrive within this. */
+  readonly requestTimeoutMs: number;
+  /** SSP_IDLE_TIMEOUT_MS: a connection with no open request or stream is closed after this. */
+  readonly idleTimeoutMs: number;
+  /** SSP_MAX_CONNECTIONS: open connections; more are closed as soon as they are accepted. */
+  readonly maxConnections: number;
+  /** SSP_MAX_STREAMS_PER_CONNECTION: concurrent HTTP/2 streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  readonly maxStreamsPerConnection: number;
+  /** SSP_MAX_HEALTH_WATCHERS: concurrent grpc.health.v1.Health/Watch streams. */
+  readonly maxHealthWatchers: number;
+}
+
+export const DEFAULT_LIMITS: TransportLimits = {
+  maxMessageBytes: 16 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: 1000,
+  maxStreamsPerConnection: 1000,
+  maxHealthWatchers: 100,
+};
 
 /** A configuration error: `message` is the one line to print. */
 export class ConfigError extends Error {
@@ -111,7 +140,31 @@ export function loadConfig(env: Env = process.env): Config {
       heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),
       replayLogSize: readInt(env, "SSP_REPLAY_LOG_SIZE", 1000, 0),
     },
+    limits: readLimits(env),
   };
+}
+
+function readLimits(env: Env): TransportLimits {
+  const d = DEFAULT_LIMITS;
+  const limits: TransportLimits = {
+    // Connect refuses a readMaxBytes above 2^32-1 (zlib's largest output).
+    maxMessageBytes: readInt(env, "SSP_MAX_MESSAGE_BYTES", d.maxMessageBytes, 1, 0xffffffff),
+    headersTimeoutMs: readInt(env, "SSP_HEADERS_TIMEOUT_MS", d.headersTimeoutMs, 1),
+    requestTimeoutMs: readInt(env, "SSP_REQUEST_TIMEOUT_MS", d.requestTimeoutMs, 1),
+    idleTimeoutMs: readInt(env, "SSP_IDLE_TIMEOUT_MS", d.idleTimeoutMs, 1),
+    maxConnections: readInt(env, "SSP_MAX_CONNECTIONS", d.maxConnections, 1),
+    // An HTTP/2 SETTINGS value is 32 bits wide.
+    maxStreamsPerConnection: readInt(env, "SSP_MAX_STREAMS_PER_CONNECTION", d.maxStreamsPerConnection, 1, 0xffffffff),
+    maxHealthWatchers: readInt(env, "SSP_MAX_HEALTH_WATCHERS", d.maxHealthWatchers, 1),
+  };
+  // Node's HTTP/1.1 server refuses a header timeout longer than the request timeout.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      "SSP_HEADERS_TIMEOUT_MS",
+      `must not exceed SSP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs}), got ${limits.headersTimeoutMs}`,
+    );
+  }
+  return limits;
 }
 
 function readSurreal(env: Env, dataDir: string): Config["surreal"] {
@@ -163,13 +216,14 @@ function readFlag(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be 1 or 0, got ${JSON.stringify(env[name])}`);
 }
 
-function readInt(env: Env, name: string, fallback: number, min: number): number {
+function readInt(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = readString(env, name)?.trim();
   if (value === undefined) return fallback;
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min) {
     throw new ConfigError(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
   }
+  if (n > max) throw new ConfigError(name, `must be at most ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
 

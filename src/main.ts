@@ -8,7 +8,7 @@ import { createCore } from "./core/create-core.js";
 import { startServer } from "./server/server.js";
 import { handleShutdownSignals } from "./server/shutdown.js";
 import { sspVersion } from "./server/version.js";
-import { createLogger, setupTelemetry } from "./telemetry/index.js";
+import { createLogger, createTransportMetrics, setupTelemetry } from "./telemetry/index.js";
 
 async function main(): Promise<void> {
   let config: Config;
@@ -30,10 +30,15 @@ async function main(): Promise<void> {
     watchStreamsActive: () => core.info().streams,
     outboxPending: () => core.info().outboxPending,
   });
+  const transportMetrics = createTransportMetrics(telemetry.meter);
   const server = await startServer(config, core, logger, {
     interceptors: [telemetry.rpcInterceptor()],
     routes: new Map([["/metrics", telemetry.prometheus]]),
+    // Calls auth turns away never reach the telemetry interceptor (so they get no span): counted here.
+    onGateRejected: (service, method, code, ms) => telemetry.metrics.recordRpc(service, method, code, ms),
+    onConnectionRefused: () => transportMetrics.recordConnectionRefused(),
   });
+  transportMetrics.observeConnections(() => server.connections());
   const closeAll = {
     close: async () => {
       await core.close();

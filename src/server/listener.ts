@@ -5,6 +5,25 @@
  * anything else to an HTTP/1.1 server, both with the same request handler. The
  * peeked bytes are put back before the chosen server sees the socket.
  *
+ * Limits (README, "Limits"), each enforced here because neither server ever
+ * listens itself:
+ * - connections: the `net` server's `maxConnections` closes any connection
+ *   beyond the cap as soon as it is accepted (reported to `onConnectionRefused`);
+ * - a connection must send its first bytes within the header timeout;
+ * - HTTP/1.1: Node's `headersTimeout` and `requestTimeout` live in a
+ *   connections list that `http.Server` creates, together with the timer that
+ *   checks it every `connectionsCheckingInterval`, on its own 'listening'
+ *   event. A server handed sockets through 'connection' never gets that event,
+ *   so its parsers are not tracked and the timeouts never fire: the listener
+ *   emits 'listening' on it once. Expired requests get `408` and the socket
+ *   closes. Between requests, `keepAliveTimeout` is the idle timeout;
+ * - HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS per connection; a stream whose
+ *   request has not fully arrived within the request timeout is reset
+ *   (CANCEL) — right while every RPC has a unary request (a client-streaming
+ *   RPC would need its own bound instead); a session with no open stream for the idle timeout is closed
+ *   with GOAWAY. A session with an open stream is never idle, however quiet
+ *   the stream: WatchDeltas streams live as long as their subscribers.
+ *
  * Shutdown: stop accepting connections, mark HTTP/1.1 responses `Connection:
  * close`, wait for in-flight requests (bounded), then send HTTP/2 GOAWAY, let
  * the last bytes flush and close what is left.
@@ -13,11 +32,10 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Logger } from "pino";
+import type { TransportLimits } from "../config.js";
 import type { HttpRequest, HttpResponse } from "./http-routes.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** A connection that sends nothing this long is dropped before it is routed. */
-const SNIFF_TIMEOUT_MS = 10_000;
 /** How long drained HTTP/2 sessions get to flush and close before they are cut. */
 const SESSION_GRACE_MS = 500;
 /** Time for HTTP/2 frames already queued to reach the socket. */
@@ -30,6 +48,12 @@ export interface ListenOptions {
   readonly port: number;
   readonly handler: (req: HttpRequest, res: HttpResponse) => void;
   readonly logger: Logger;
+  readonly limits: Pick<
+    TransportLimits,
+    "headersTimeoutMs" | "requestTimeoutMs" | "idleTimeoutMs" | "maxConnections" | "maxStreamsPerConnection"
+  >;
+  /** A connection closed at accept because `maxConnections` were open. */
+  readonly onConnectionRefused?: () => void;
 }
 
 export interface Listener {
@@ -38,11 +62,14 @@ export interface Listener {
   readonly port: number;
   /** Requests being served now. */
   inFlight(): number;
+  /** Open connections. */
+  connections(): number;
   /** Stops accepting and drains; after `timeoutMs`, closes whatever is still open. */
   close(timeoutMs: number): Promise<{ drained: boolean }>;
 }
 
 export async function listen(options: ListenOptions): Promise<Listener> {
+  const { limits } = options;
   let inFlight = 0;
   let draining = false;
   let onIdle: (() => void) | undefined;
@@ -58,15 +85,28 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     });
     // While draining, an HTTP/1.1 keep-alive connection closes after its response.
     if (draining && req.httpVersionMajor === 1) (res as http.ServerResponse).shouldKeepAlive = false;
+    if ("stream" in res) resetIfRequestIncomplete(req as http2.Http2ServerRequest, res.stream, limits.requestTimeoutMs);
     options.handler(req, res);
   };
 
-  const h1 = http.createServer(track);
-  const h2 = http2.createServer(track);
+  const h1 = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      // Node's default (30 s) would let a timeout overrun by that much.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    track,
+  );
+  // Creates the connections list and its checking timer (unref'd); see the header.
+  h1.emit("listening");
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxStreamsPerConnection } }, track);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    closeWhenIdle(session, limits.idleTimeoutMs);
   });
   const sniffing = new Set<net.Socket>();
 
@@ -77,7 +117,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     sniffing.add(socket);
     let peeked: Buffer = Buffer.alloc(0);
     const onError = (err: Error) => options.logger.debug({ err }, "connection error before routing");
-    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
     const onData = (chunk: Buffer) => {
       peeked = peeked.length === 0 ? chunk : Buffer.concat([peeked, chunk]);
       const n = Math.min(peeked.length, PREFACE.length);
@@ -107,6 +147,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       sockets.delete(socket);
     });
   });
+  // Beyond the cap, Node closes the accepted socket at once and emits 'drop'.
+  server.maxConnections = limits.maxConnections;
+  server.on("drop", () => options.onConnectionRefused?.());
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -123,6 +166,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     host: address.address,
     port: address.port,
     inFlight: () => inFlight,
+    connections: () => sockets.size,
     async close(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;
@@ -145,10 +189,55 @@ export async function listen(options: ListenOptions): Promise<Listener> {
         sleep(SOCKET_FLUSH_MS),
       ]);
       for (const socket of sockets) socket.destroy();
+      // Stops the HTTP/1.1 connections-checking timer.
+      h1.close();
       await stopped;
       return { drained };
     },
   };
+}
+
+/**
+ * Closes the session (GOAWAY) once it has had no open stream for `idleMs`.
+ * Counting streams, not bytes: a quiet stream keeps its session, and pings
+ * alone do not.
+ */
+function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => {
+      if (open === 0 && !session.closed && !session.destroyed) session.close();
+    }, idleMs);
+    timer.unref();
+  };
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      open--;
+      if (open === 0) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+  arm();
+}
+
+/**
+ * HTTP/2's counterpart of HTTP/1.1's request timeout: a stream whose request
+ * body has not ended within `timeoutMs` (a client trickling or withholding it)
+ * is reset with CANCEL. Streams that are answered, or whose request is in,
+ * clear the timer.
+ */
+function resetIfRequestIncomplete(req: http2.Http2ServerRequest, stream: http2.ServerHttp2Stream, timeoutMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (!req.complete && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+  }, timeoutMs);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once("end", clear);
+  stream.once("close", clear);
 }
 
 /** Resolves true once `done()` holds (re-checked when `subscribe`'s callback fires), false on timeout. */

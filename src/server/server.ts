@@ -3,21 +3,31 @@
  * grpc.health.v1.Health plus plain HTTP routes, on one port, for every protocol
  * (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2).
  *
+ * Auth is Connect's request gate (auth.ts): it runs on the headers, before
+ * the body is read, so a call it turns away never reaches the interceptors; the
+ * gate's wrapper here writes its access-log line and reports it to
+ * `onGateRejected` (telemetry counts it).
+ *
  * Interceptors, outermost first: request id → [extra interceptors, e.g.
- * telemetry] → access log → auth → error mapping. Telemetry sits outside the
- * access log and auth so that rejected calls get a span and a duration too, and
- * the access log line carries the span's trace id.
+ * telemetry] → access log → error mapping. Telemetry sits outside the access
+ * log so that the access log line carries the span's trace id.
+ *
+ * Limits (README, "Limits"): `maxMessageBytes` is Connect's readMaxBytes, which
+ * bounds each request message both as it arrives and after decompression
+ * (zlib's maxOutputLength), answering RESOURCE_EXHAUSTED; the listener applies
+ * the timeouts and connection limits; the health service caps its watchers.
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
-import type { Config } from "../config.js";
+import { DEFAULT_LIMITS, type Config, type TransportLimits } from "../config.js";
 import { accessLogInterceptor } from "./access-log.js";
-import { authInterceptor } from "./auth.js";
+import { authGate, type RequestGate } from "./auth.js";
 import type { Core, Readiness } from "./core.js";
 import { errorMappingInterceptor } from "./errors.js";
+import { grpcCodeName } from "./grpc-code.js";
 import { healthService } from "./health-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
 import { listen } from "./listener.js";
@@ -26,8 +36,10 @@ import { REQUEST_ID_HEADER, requestIdInterceptor, resolveRequestId } from "./req
 import { sspService } from "./ssp-service.js";
 import { sspVersion } from "./version.js";
 
-/** What the server needs from the configuration. */
-export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs">;
+/** What the server needs from the configuration; limits not given take their defaults. */
+export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> & {
+  readonly limits?: Partial<TransportLimits>;
+};
 
 export interface ServerOptions {
   /** Placed right after the request id, around everything else (telemetry's span interceptor goes here). */
@@ -38,6 +50,10 @@ export interface ServerOptions {
   readonly healthWatchIntervalMs?: number;
   /** A readiness check slower than this counts as failing (default 2000 ms). */
   readonly readinessTimeoutMs?: number;
+  /** A call the request gate (auth) turned away before it reached the interceptors. */
+  readonly onGateRejected?: (service: string, method: string, code: Code, milliseconds: number) => void;
+  /** A connection closed as soon as it was accepted, because the connection cap was reached. */
+  readonly onConnectionRefused?: () => void;
 }
 
 export interface RunningServer {
@@ -48,6 +64,8 @@ export interface RunningServer {
   /** Adds (or replaces) a plain route; takes effect for the next request. */
   addRoute(path: string, handler: RouteHandler): void;
   readiness(): Promise<Readiness>;
+  /** Open connections (counted against the connection cap). */
+  connections(): number;
   /**
    * Graceful stop: readiness turns false, open streams end with UNAVAILABLE
    * "server shutting down", in-flight calls finish (bounded by
@@ -63,6 +81,7 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   let draining = false;
+  const limits: TransportLimits = { ...DEFAULT_LIMITS, ...config.limits };
   const shutdown = new AbortController();
   const readiness = () =>
     evaluateReadiness({ core, isDraining: () => draining, timeoutMs: options.readinessTimeoutMs ?? 2000 });
@@ -72,16 +91,20 @@ export async function startServer(
     grpcWeb: true,
     connect: true,
     shutdownSignal: shutdown.signal,
+    readMaxBytes: limits.maxMessageBytes,
+    requestGate: reportRejections(authGate(config.authSecret, [Health.typeName]), logger, options.onGateRejected),
     interceptors: [
       requestIdInterceptor(),
       ...(options.interceptors ?? []),
       accessLogInterceptor(logger),
-      authInterceptor(config.authSecret, [Health.typeName]),
       errorMappingInterceptor(logger),
     ],
     routes(router) {
       router.service(StreamProcessorService, sspService({ core, version: sspVersion(), startedAt: Date.now() }));
-      router.service(Health, healthService({ readiness, watchIntervalMs: options.healthWatchIntervalMs ?? 1000 }));
+      router.service(
+        Health,
+        healthService({ readiness, watchIntervalMs: options.healthWatchIntervalMs ?? 1000, maxWatchers: limits.maxHealthWatchers }),
+      );
     },
   });
 
@@ -107,7 +130,14 @@ export async function startServer(
       });
   };
 
-  const listener = await listen({ host: config.listen.host, port: config.listen.port, handler: handle, logger });
+  const listener = await listen({
+    host: config.listen.host,
+    port: config.listen.port,
+    handler: handle,
+    logger,
+    limits,
+    ...(options.onConnectionRefused === undefined ? {} : { onConnectionRefused: options.onConnectionRefused }),
+  });
   let closing: Promise<{ drained: boolean }> | undefined;
   const urlHost = listener.host.includes(":") ? `[${listener.host}]` : listener.host;
 
@@ -117,6 +147,7 @@ export async function startServer(
     url: `http://${urlHost}:${listener.port}`,
     addRoute: (path, handler) => void routes.set(path, handler),
     readiness,
+    connections: () => listener.connections(),
     close() {
       closing ??= (async () => {
         draining = true;
@@ -129,5 +160,38 @@ export async function startServer(
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * The gate, with the access-log line and the report the interceptors would
+ * have written for a call it turns away. The line carries the request id the
+ * HTTP layer resolved; never the authorization header.
+ */
+function reportRejections(
+  gate: RequestGate | undefined,
+  logger: Logger,
+  onRejected: ServerOptions["onGateRejected"],
+): RequestGate | undefined {
+  if (gate === undefined) return undefined;
+  return (context: HandlerContext) => {
+    const started = performance.now();
+    try {
+      gate(context);
+    } catch (err) {
+      const code = ConnectError.from(err).code;
+      const milliseconds = performance.now() - started;
+      logger.info(
+        {
+          method: `${context.service.typeName}/${context.method.name}`,
+          code: grpcCodeName(code),
+          duration_ms: Math.round(milliseconds * 1000) / 1000,
+          request_id: context.requestHeader.get(REQUEST_ID_HEADER) ?? undefined,
+        },
+        "rpc",
+      );
+      onRejected?.(context.service.typeName, context.method.name, code, milliseconds);
+      throw err;
+    }
   };
 }

@@ -33,6 +33,12 @@ export {
   RPC_DURATION_BUCKETS_MS,
   SNAPSHOT_DURATION_BUCKETS_SECONDS,
 } from "./metrics.js";
+export {
+  METRIC_CONNECTIONS_OPEN,
+  METRIC_CONNECTIONS_REFUSED_TOTAL,
+  type TransportMetrics,
+  createTransportMetrics,
+} from "./transport-metrics.js";
 export { type MetricsRequestHandler, PROMETHEUS_CONTENT_TYPE } from "./prometheus.js";
 export { NOOP_SPAN, type WithSpan, activeTraceIds, addSpanEvent } from "./spans.js";
 export {

@@ -12,7 +12,7 @@ const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 /** A loaded client: methods are looked up by name, as dynamic grpc-js clients are. */
 export type GenericClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
-export function grpcJsClients(port: number): { ssp: GenericClient; health: GenericClient } {
+export function grpcJsClients(port: number, channelOptions: grpc.ChannelOptions = {}): { ssp: GenericClient; health: GenericClient } {
   const definition = protoLoader.loadSync(["spooky/ssp/v1/ssp.proto", "grpc/health/v1/health.proto"], {
     includeDirs: [PROTO_DIR],
     longs: String,
@@ -26,7 +26,7 @@ export function grpcJsClients(port: number): { ssp: GenericClient; health: Gener
   };
   const address = `127.0.0.1:${port}`;
   return {
-    ssp: new loaded.spooky.ssp.v1.StreamProcessorService(address, grpc.credentials.createInsecure()) as unknown as GenericClient,
-    health: new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as unknown as GenericClient,
+    ssp: new loaded.spooky.ssp.v1.StreamProcessorService(address, grpc.credentials.createInsecure(), channelOptions) as unknown as GenericClient,
+    health: new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure(), channelOptions) as unknown as GenericClient,
   };
 }

@@ -2,6 +2,7 @@
 import { Writable } from "node:stream";
 import type { Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
+import type { TransportLimits } from "../../src/config.js";
 import type { Core } from "../../src/server/core.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server.js";
 
@@ -15,7 +16,13 @@ export interface TestServer {
 
 export async function startTestServer(
   core: Core,
-  options: { secret?: string; shutdownTimeoutMs?: number; server?: ServerOptions; interceptors?: Interceptor[] } = {},
+  options: {
+    secret?: string;
+    shutdownTimeoutMs?: number;
+    limits?: Partial<TransportLimits>;
+    server?: ServerOptions;
+    interceptors?: Interceptor[];
+  } = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -26,7 +33,12 @@ export async function startTestServer(
   });
   const logger = pino({ level: "debug" }, sink);
   const server = await startServer(
-    { listen: { host: "127.0.0.1", port: 0 }, authSecret: options.secret, shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000 },
+    {
+      listen: { host: "127.0.0.1", port: 0 },
+      authSecret: options.secret,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    },
     core,
     logger,
     options.server,

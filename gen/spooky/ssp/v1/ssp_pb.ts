@@ -12,7 +12,11 @@
 //   a record link (SurrealDB's `RecordId` type) is written as the object
 //   `{"$rid": "user:1"}`. A plain string `"user:1"` stays a string: SurrealDB never
 //   equates the two.
-// - Every RPC except grpc.health.v1 needs `authorization: Bearer <secret>` metadata.
+// - Every RPC except grpc.health.v1 needs `authorization: Bearer <secret>` metadata,
+//   checked before the request body is read: without it, UNAUTHENTICATED.
+// - A request message larger than SSP_MAX_MESSAGE_BYTES (16 MiB by default), on the
+//   wire or after decompression, gets RESOURCE_EXHAUSTED. README "Limits" lists
+//   every limit and what a client gets when it hits one.
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
