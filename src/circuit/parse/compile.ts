@@ -39,6 +39,8 @@ interface Scope {
   readonly derefPaths: Path[];
   /** START/LIMIT params, at any level. */
   readonly countParams: CountParam[];
+  /** Set while compiling one select-list field: the row paths ending in `*` it reads (`author.*`). */
+  readonly fetches?: Path[];
 }
 
 /** Parses and compiles a view's query. Throws CircuitError(INVALID_ARGUMENT). */
@@ -131,7 +133,13 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
     windowed,
     subqueries: projection.subqueries,
     parentPaths: scope.parentPaths,
-    derefPaths: distinctPaths([...scope.derefPaths, ...projection.subqueries.flatMap((sub) => sub.parentPaths.filter(mayDereference))]),
+    // A fetch reads its records through the link index too, so a change to one reaches the rows fetching it.
+    derefPaths: distinctPaths([
+      ...scope.derefPaths,
+      ...projection.subqueries.flatMap((sub) => sub.parentPaths.filter(mayDereference)),
+      ...projection.fetchPaths.map((p): Path => [...p, { kind: "all" }]),
+    ]),
+    fetchPaths: distinctPaths(projection.fetchPaths),
     params: scope.params,
     paramReads: scope.paramReads,
     countParams: scope.countParams,
@@ -202,13 +210,15 @@ interface Projection {
   readonly all: boolean;
   /** Output names of subqueries: SurrealDB would order by their results, which the circuit does not. */
   readonly subqueryNames: Path[];
-  /** Output path → the expression producing it (for ORDER BY). */
-  readonly outputs: { readonly path: Path; readonly expr: Compiled }[];
+  /** Output path → the expression producing it (for ORDER BY); `fetch` when it fetches a record (`author.*`). */
+  readonly outputs: { readonly path: Path; readonly expr: Compiled; readonly fetch?: Path | undefined }[];
   readonly subqueries: QueryPlan[];
+  /** Select-list `link.*` paths without the final `*`. */
+  readonly fetchPaths: Path[];
 }
 
 function compileProjection(fields: Ast[], scope: Scope): Projection {
-  const out: Projection = { all: false, outputs: [], subqueries: [], subqueryNames: [] };
+  const out: Projection = { all: false, outputs: [], subqueries: [], subqueryNames: [], fetchPaths: [] };
   let all = false;
   for (const f of fields) {
     if (f === "All") {
@@ -224,9 +234,20 @@ function compileProjection(fields: Ast[], scope: Scope): Projection {
       if (alias) out.subqueryNames.push(alias);
       continue;
     }
-    const expr = compileExpr(single.expr, scope);
+    const fetches: Path[] = [];
+    const expr = compileExpr(single.expr, { ...scope, fetches });
     const path = alias ?? expr.rowPath;
-    if (path) out.outputs.push({ path, expr });
+    let fetch: Path | undefined;
+    if (fetches.length > 0) {
+      // `author.*` fetches the linked record: it is a member while the row is (membership.ts).
+      const whole = fetches.length === 1 && expr.rowPath !== undefined && samePath(ownFieldPath(expr.rowPath), fetches[0]!);
+      if (!whole) throw unsupported(scope, "a path ending in .* inside an expression in the select list (only a whole field may fetch a record)", "*");
+      const prefix = fetches[0]!.slice(0, -1);
+      if (prefix.some((p) => p.kind === "all")) throw unsupported(scope, `the select-list path ${pathText(fetches[0]!)} (a * before the final .*)`, "*");
+      out.fetchPaths.push(prefix);
+      fetch = fetches[0];
+    }
+    if (path) out.outputs.push({ path, expr, fetch });
   }
   return { ...out, all };
 }
@@ -248,7 +269,7 @@ function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
   } else {
     return undefined;
   }
-  const inner: Scope = { ...scope, depth: scope.depth + 1, parentPaths: [], derefPaths: [] };
+  const inner: Scope = { ...scope, depth: scope.depth + 1, parentPaths: [], derefPaths: [], fetches: undefined };
   return compileSelect(sel, inner, index);
 }
 
@@ -277,6 +298,11 @@ function compileOrder(order: Ast, projection: Projection, scope: Scope): OrderKe
 function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Value) => Value {
   if (projection.subqueryNames.some((name) => samePath(name, path.slice(0, name.length)))) {
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a subquery's result)`, pathText(path));
+  }
+  const fetching = projection.outputs.find((out) => out.fetch && (samePath(out.path, path) || samePath(out.expr.rowPath ?? [], path)));
+  if (fetching) {
+    // SurrealDB orders by the fetched record (an object), the circuit's order keys by the stored link.
+    throw unsupported(scope, `ORDER BY ${pathText(path)} (a record fetched through ${pathText(fetching.fetch!)})`, pathText(path));
   }
   const named = projection.outputs.find((out) => samePath(out.path, path));
   if (named) {
@@ -391,6 +417,10 @@ function compileObject(obj: { [k: string]: Ast }, scope: Scope): Compiled {
 }
 
 function compileParam(name: string, rest: Path, scope: Scope): Compiled {
+  if (scope.fetches && rest.length > 0 && rest[rest.length - 1]!.kind === "all") {
+    // `$p.*` / `$parent.author.*` would fetch a record from outside the rows: not maintained.
+    throw unsupported(scope, `the select-list path $${name}.${pathText(rest)} (fetching a record through a param)`, `$${name}`);
+  }
   if (name === "parent") {
     if (scope.depth === 0) throw invalid(`$parent is only meaningful inside a subquery${locate(scope.source, "$parent")}`);
     const read = ownFieldPath(rest);
@@ -440,6 +470,9 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
   }
   const path = compilePath(parts, scope);
   const read = ownFieldPath(path);
+  if (scope.fetches && read.length > 1 && read[read.length - 1]!.kind === "all") {
+    scope.fetches.push(read);
+  }
   if (!mayDereference(read)) {
     const get = pathGetter(read);
     return { eval: (row) => get(row), readsRow: true, rowPath: path };
