@@ -72,4 +72,30 @@ describe("a $parent path through a link, under a windowed parent", () => {
     expect(disagreements(checks)).toEqual([]);
     expect(checks.find((c) => c.step === 2 && c.view === "limit")!.surrealdb).toEqual(["comment:1 v1", "user:1 v1"]);
   });
+
+  it("reads $parent paths from the row as it is now, after a change that left their values alone", async () => {
+    // post:2's team moves from user:3 to team:1, both with n = 1: the subquery's
+    // result is the same, but it must now read team:1, not user:3.
+    const steps = [
+      create("user:3", { n: 1 }),
+      create("team:1", { n: 1 }),
+      create("post:2", { n: 2, team: link("user:3") }),
+      update("post:2", { n: 2, team: link("team:1") }),
+      update("user:3", { n: 2 }),
+      update("team:1", { n: 2 }),
+      update("team:1", { n: 3 }),
+    ] as ReplayStep[];
+    const checks = await replaySteps(
+      oracle,
+      TABLES,
+      [
+        { id: "plain", surql: "SELECT *, (SELECT * FROM user WHERE n = $parent.team.n) AS same FROM post" },
+        { id: "window", surql: "SELECT *, (SELECT * FROM user WHERE n = $parent.team.n) AS same FROM post WHERE n > 0 ORDER BY n LIMIT 2" },
+        { id: "range", surql: "SELECT *, (SELECT * FROM user WHERE n >= $parent.team.n) AS above FROM post" },
+      ],
+      steps,
+    );
+    expect(disagreements(checks)).toEqual([]);
+    expect(checks.find((c) => c.step === 4 && c.view === "plain")!.surrealdb).toEqual(["post:2 v2"]);
+  });
 });

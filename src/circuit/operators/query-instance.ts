@@ -13,6 +13,7 @@
 import type { Env, Evaluator } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
+import type { Value } from "../values/value.js";
 import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
 import type { RecordId } from "../record-id.js";
@@ -183,7 +184,13 @@ export class QueryInstance implements Pushable, HoldingSink {
     for (let i = 0; i < kids.length; i++) {
       const kid = kids[i]!;
       const paths = kid.plan.parentPaths;
-      if (paths.every((p) => sameContent(getPath(before, p, 0, resolveBefore), getPath(after, p, 0, resolve)))) continue;
+      if (paths.every((p) => sameContent(getPath(before, p, 0, resolveBefore), getPath(after, p, 0, resolve)))) {
+        // Same values, but possibly read through other links now (`team` moved to a record
+        // with the same `n`): the child must read them from the row as it is, whose links
+        // the link index follows. Its dispatch keys are these same values, so stay valid.
+        (kid.env as { parent: Value }).parent = after;
+        continue;
+      }
       env ??= { params: this.env.params, parent: after, resolve };
       const fresh = new QueryInstance(kid.plan, env, this.view, this.host);
       kid.destroy();
