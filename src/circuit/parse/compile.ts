@@ -210,8 +210,11 @@ interface Projection {
   readonly all: boolean;
   /** Output names of subqueries: SurrealDB would order by their results, which the circuit does not. */
   readonly subqueryNames: Path[];
-  /** Output path → the expression producing it (for ORDER BY); `fetch` when it fetches a record (`author.*`). */
-  readonly outputs: { readonly path: Path; readonly expr: Compiled; readonly fetch?: Path | undefined }[];
+  /**
+   * Output path → the expression producing it (for ORDER BY); `fetch` when it
+   * fetches a record (`author.*`); `rowOnly` when it reads nothing but the row.
+   */
+  readonly outputs: { readonly path: Path; readonly expr: Compiled; readonly fetch?: Path | undefined; readonly rowOnly: boolean }[];
   readonly subqueries: QueryPlan[];
   /** Select-list `link.*` paths without the final `*`. */
   readonly fetchPaths: Path[];
@@ -236,6 +239,10 @@ function compileProjection(fields: Ast[], scope: Scope): Projection {
     }
     const fetches: Path[] = [];
     const expr = compileExpr(single.expr, { ...scope, fetches });
+    // Whether it reads nothing but the row (no param, `$parent` or link): then ORDER BY may sort on it.
+    const probe = probeScope(scope);
+    if (!expr.rowPath && !expr.constant) compileExpr(single.expr, probe);
+    const rowOnly = probe.params.size === 0 && probe.parentPaths.length === 0 && probe.derefPaths.length === 0;
     const path = alias ?? expr.rowPath;
     let fetch: Path | undefined;
     if (fetches.length > 0) {
@@ -247,7 +254,7 @@ function compileProjection(fields: Ast[], scope: Scope): Projection {
       out.fetchPaths.push(prefix);
       fetch = fetches[0];
     }
-    if (path) out.outputs.push({ path, expr, fetch });
+    if (path) out.outputs.push({ path, expr, fetch, rowOnly });
   }
   return { ...out, all };
 }
@@ -311,12 +318,26 @@ function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Va
       const v = named.expr.constant.value;
       return () => v;
     }
-    throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field)`, pathText(path));
+    if (named.rowOnly) {
+      // `n > 2 AS big … ORDER BY big`: SurrealDB sorts on the computed value, a function of the row alone.
+      const evaluate = named.expr.eval;
+      return (row) => evaluate(row, ROW_ONLY_ENV);
+    }
+    // One plan's order serves every view of it; a value read from params, `$parent` or a linked record is not the row's own.
+    throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field reading a param, $parent or a record link)`, pathText(path));
   }
   const source = projection.outputs.find((out) => out.expr.rowPath && samePath(out.expr.rowPath, path));
   if (source) return pathGetter(source.expr.rowPath!);
   if (projection.all) return pathGetter(path);
   throw invalid(`ORDER BY ${pathText(path)}: the field is not in the selection${locate(scope.source, pathText(path))}`);
+}
+
+/** What a row-only expression is evaluated with: it reads none of it. */
+const ROW_ONLY_ENV: Env = { params: {}, parent: undefined, resolve: () => undefined };
+
+/** A scope that collects what an expression reads, for inspection only (its plan is discarded). */
+function probeScope(scope: Scope): Scope {
+  return { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] };
 }
 
 function samePath(a: Path, b: Path): boolean {
@@ -553,7 +574,7 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * of the other conjuncts, and so on down.
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
-  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] };
+  const probe = probeScope(scope);
   const candidates: Candidate[] = [];
   for (const [n, c] of conjuncts(cond).entries()) {
     const bin = c?.Expression?.Binary;
