@@ -71,6 +71,17 @@ describe("deliberate refusals the grammar section lists", () => {
     expect(refusal("SELECT * FROM user ORDER BY n LIMIT $n", { n: null })).toContain("LIMIT");
     expect(refusal("SELECT *, (SELECT * FROM post WHERE author = $parent.id) AS posts FROM user ORDER BY posts LIMIT 1")).toContain("subquery");
     expect(refusal("SELECT *, n > $p AS big FROM user ORDER BY big LIMIT 1", { p: 2 })).toContain("computed");
+    expect(refusal("SELECT *, author.n > 2 AS big FROM post ORDER BY big LIMIT 1")).toContain("computed");
+  });
+
+  it("refuses the other constructs the section names", () => {
+    expect(refusal("SELECT * FROM user WHERE n + 1 = 2")).toContain("operator Add");
+    expect(refusal("SELECT * FROM user WHERE -n = 1")).toContain("negating");
+    expect(refusal("SELECT * FROM user WHERE n = $this")).toContain("$this");
+    expect(refusal("SELECT * FROM user WHERE n = user:1.n")).toContain("record id literal");
+    expect(refusal("SELECT n FROM user ORDER BY s")).toMatch(/order idiom .s. in statement selection|not in the selection/);
+    expect(refusal("SELECT * FROM user WHERE n IN (SELECT * FROM post)")).toContain("subquery outside the select list");
+    expect(refusal("SELECT *, (SELECT * FROM post).x AS p FROM user")).toContain("[n]");
   });
 });
 
