@@ -41,8 +41,16 @@ export interface ReplayCheck {
   readonly delta: string[];
 }
 
-/** Replays `steps` on both engines; one check per view per step (step -1: at registration). */
-export async function replaySteps(oracle: SurrealOracle, tables: readonly string[], views: readonly ReplayView[], steps: readonly ReplayStep[]): Promise<ReplayCheck[]> {
+/**
+ * Replays `steps` on both engines, each one ingest (an array: one batch); one
+ * check per view per step (step -1: at registration).
+ */
+export async function replaySteps(
+  oracle: SurrealOracle,
+  tables: readonly string[],
+  views: readonly ReplayView[],
+  steps: readonly (ReplayStep | readonly ReplayStep[])[],
+): Promise<ReplayCheck[]> {
   await oracle.reset(tables);
   const circuit = new Circuit();
   const versions = new Map<string, { canonical: string; version: number }>();
@@ -65,18 +73,21 @@ export async function replaySteps(oracle: SurrealOracle, tables: readonly string
     out.push({ step: -1, view: v.id, surrealdb: memberTexts(expected), circuit: memberTexts(got), expectedDelta: [], delta: [] });
   }
 
-  for (const [i, step] of steps.entries()) {
-    const result = circuit.ingest([{ op: step.op, id: step.id, body: step.body }]);
-    const rid = parseRecordId(step.id);
-    const key = idKey(rid.table, rid.key);
-    const ref = new Ref(rid.table, rid.key);
-    if (step.op === "DELETE") {
-      await oracle.run("DELETE $id", { id: ref });
-    } else {
-      const canonical = JSON.stringify(step.body ?? {});
-      const was = versions.get(key);
-      if (!was || was.canonical !== canonical) versions.set(key, { canonical, version: (was?.version ?? 0) + 1 });
-      await oracle.run("UPSERT $id CONTENT $body", { id: ref, body: fromWire(step.body ?? {}) });
+  for (const [i, entry] of steps.entries()) {
+    const batch: readonly ReplayStep[] = isBatch(entry) ? entry : [entry];
+    const result = circuit.ingest(batch.map((step) => ({ op: step.op, id: step.id, body: step.body })));
+    for (const step of batch) {
+      const rid = parseRecordId(step.id);
+      const key = idKey(rid.table, rid.key);
+      const ref = new Ref(rid.table, rid.key);
+      if (step.op === "DELETE") {
+        await oracle.run("DELETE $id", { id: ref });
+      } else {
+        const canonical = JSON.stringify(step.body ?? {});
+        const was = versions.get(key);
+        if (!was || was.canonical !== canonical) versions.set(key, { canonical, version: (was?.version ?? 0) + 1 });
+        await oracle.run("UPSERT $id CONTENT $body", { id: ref, body: fromWire(step.body ?? {}) });
+      }
     }
     for (const v of views) {
       const before = held.get(v.id)!;
@@ -95,6 +106,10 @@ export async function replaySteps(oracle: SurrealOracle, tables: readonly string
     }
   }
   return out;
+}
+
+function isBatch(entry: ReplayStep | readonly ReplayStep[]): entry is readonly ReplayStep[] {
+  return Array.isArray(entry);
 }
 
 /** The checks where the circuit disagrees with SurrealDB, for a readable failure. */
