@@ -131,6 +131,9 @@ describe("link.* forms the circuit refuses", () => {
     ["SELECT *, [author.*] AS a FROM post", "inside an expression"],
     ["SELECT *, authors.*.* AS a FROM post", "a * before the final .*"],
     ["SELECT *, author.* AS a FROM post ORDER BY a", "ORDER BY a"],
+    ["SELECT *, author.* AS a FROM post ORDER BY a.n", "ORDER BY a.n"],
+    ["SELECT *, author.* FROM post ORDER BY author", "ORDER BY author"],
+    ["SELECT *, author.team.* FROM post ORDER BY author.team.n", "ORDER BY author.team.n"],
     ["SELECT *, $p.* AS a FROM post", "$p"],
     ["SELECT *, (SELECT *, $parent.author.* AS a FROM user) AS u FROM post", "$parent"],
   ])("%s", (surql, named) => {

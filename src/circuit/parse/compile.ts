@@ -306,7 +306,12 @@ function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Va
   if (projection.subqueryNames.some((name) => samePath(name, path.slice(0, name.length)))) {
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a subquery's result)`, pathText(path));
   }
-  const fetching = projection.outputs.find((out) => out.fetch && (samePath(out.path, path) || samePath(out.expr.rowPath ?? [], path)));
+  // The fetched record lands at the alias, or without one in place of the link (`author.*` → `author`).
+  const fetching = projection.outputs.find((out) => {
+    if (!out.fetch) return false;
+    const at = out.path === out.expr.rowPath ? out.expr.rowPath.slice(0, -1) : out.path;
+    return isPrefix(at, path) || isPrefix(path, at) || samePath(out.path, path);
+  });
   if (fetching) {
     // SurrealDB orders by the fetched record (an object), the circuit's order keys by the stored link.
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a record fetched through ${pathText(fetching.fetch!)})`, pathText(path));
@@ -338,6 +343,11 @@ const ROW_ONLY_ENV: Env = { params: {}, parent: undefined, resolve: () => undefi
 /** A scope that collects what an expression reads, for inspection only (its plan is discarded). */
 function probeScope(scope: Scope): Scope {
   return { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [] };
+}
+
+/** `a` is `b` or a path above it. */
+function isPrefix(a: Path, b: Path): boolean {
+  return a.length <= b.length && samePath(a, b.slice(0, a.length));
 }
 
 function samePath(a: Path, b: Path): boolean {
