@@ -24,6 +24,11 @@ const QUERIES = [
   "SELECT * FROM thread WHERE author.n > 1 OR author.room = $room",
   "SELECT * FROM comment WHERE thread.author.n = 2 ORDER BY n LIMIT 2",
   "SELECT *, (SELECT * FROM comment WHERE thread = $parent.id AND author.n >= $parent.author.n) AS comments FROM thread WHERE author.tags CONTAINS 'a'",
+  // Records fetched through `link.*` are members (issue 23).
+  "SELECT *, author.* AS a FROM thread WHERE n > 1",
+  "SELECT *, thread.author.* AS ta, author.* AS a FROM comment ORDER BY n LIMIT 2",
+  "SELECT *, (SELECT *, author.* AS a FROM comment WHERE thread = $parent.id LIMIT 2) AS comments FROM thread LIMIT 2",
+  "SELECT *, (SELECT * FROM user WHERE n = $parent.thread.author.n) AS same FROM comment WHERE n >= 0 ORDER BY n LIMIT 2",
 ];
 
 const PARAMS: { [name: string]: WireValue[] } = {

@@ -7,7 +7,8 @@
 import { compileQuery } from "./parse/compile.js";
 import { bindParams } from "./params.js";
 import type { Env, OrderKey, QueryPlan } from "./plan/query-plan.js";
-import { parseRecordId, type RecordId } from "./record-id.js";
+import { RecordId, parseRecordId } from "./record-id.js";
+import { fetchedLinks } from "./values/path.js";
 import type { ViewSpec, WireValue } from "./types.js";
 import { compareRecordIds, compareValues } from "./values/compare.js";
 import { fromWire } from "./values/wire.js";
@@ -65,6 +66,13 @@ function collect(plan: QueryPlan, env: Env, source: TableSource, members: Map<st
   }
   for (const row of rows) {
     members.set(row.id.text, row.id);
+    // Records fetched through `link.*` are members too, when they exist.
+    const links: RecordId[] = [];
+    for (const prefix of plan.fetchPaths) fetchedLinks(row, prefix, env.resolve, links);
+    for (const link of links) {
+      const target = env.resolve(link);
+      if (isObject(target) && target.id instanceof RecordId) members.set(target.id.text, target.id);
+    }
     for (const sub of plan.subqueries) collect(sub, { params: env.params, parent: row, resolve: env.resolve }, source, members);
   }
 }

@@ -3,7 +3,8 @@
  *
  * A WHERE path below a field (`author.name`), or a subquery's `$parent` path
  * below one (`$parent.author.name`), reads the linked record when the field
- * holds a link, as SurrealDB does. So a change to `user:1` can change whether
+ * holds a link, as SurrealDB does; a select-list `author.*` fetches it (the
+ * record is then a member of the view: query-instance.ts). So a change to `user:1` can change whether
  * `thread:7` matches although `thread:7` itself did not change. For each row
  * of a table that plans read such paths from, the index keeps the ids of the
  * records those paths dereference, at every hop and whether the record exists
@@ -21,7 +22,7 @@
  */
 import type { RecordId } from "./record-id.js";
 import type { Row } from "./store.js";
-import { getPath, pathText, recordingResolver, type Path, type Resolve } from "./values/path.js";
+import { fetchedLinks, getPath, pathText, recordingResolver, type Path, type Resolve } from "./values/path.js";
 
 const NONE: readonly RecordId[] = [];
 
@@ -65,7 +66,15 @@ export class LinkIndex {
     if (!paths) return;
     const found = new Set<string>();
     const recording = recordingResolver(resolve, found);
-    for (const path of paths.values()) getPath(row, path, 0, recording);
+    for (const path of paths.values()) {
+      getPath(row, path, 0, recording);
+      // `link.*` in a select list fetches every link at the end, in arrays too.
+      if (path.length > 1 && path[path.length - 1]!.kind === "all") {
+        const links: RecordId[] = [];
+        fetchedLinks(row, path.slice(0, -1), recording, links);
+        for (const l of links) found.add(l.text);
+      }
+    }
     const key = row.id.text;
     const old = this.targetsOf.get(key);
     if (old) for (const t of old) if (!found.has(t)) this.dropReader(t, key);

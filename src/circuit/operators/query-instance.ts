@@ -7,14 +7,17 @@
  *
  * Invariant: `output` holds exactly the rows SurrealDB would return for this
  * SELECT over the current store, and each has been added to the membership
- * once, with live children for each of its subqueries.
+ * once, with live children for each of its subqueries, and with each record
+ * its select-list `link.*` paths fetch (`fetched`) added once more.
  */
 import type { Env, Evaluator } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
+import type { Value } from "../values/value.js";
 import { VERSION, type RecordStore, type Row } from "../store.js";
 import { dispatchKey, sameContent } from "../values/compare.js";
-import { getPath, resolverFor } from "../values/path.js";
+import type { RecordId } from "../record-id.js";
+import { fetchedLinks, getPath, resolverFor } from "../values/path.js";
 import { matches, pushFiltered, pushMatched } from "./filter.js";
 import type { HoldingSink, RowSink } from "./operator.js";
 import type { PlanNode, Pushable } from "./plan-node.js";
@@ -27,6 +30,14 @@ export interface InstanceHost {
   acquireNode(plan: QueryPlan): PlanNode<QueryInstance>;
   releaseNode(node: PlanNode<QueryInstance>): void;
 }
+
+/** A record a row fetches through `link.*`, at the version the view last counted. */
+interface Fetched {
+  readonly id: RecordId;
+  version: number;
+}
+
+const NOTHING_FETCHED: readonly Fetched[] = [];
 
 export class QueryInstance implements Pushable, HoldingSink {
   readonly env: Env;
@@ -49,10 +60,18 @@ export class QueryInstance implements Pushable, HoldingSink {
   private readonly holding: HoldingSink | undefined;
   /** Per output row: one child instance per subquery of the plan. */
   private children: Map<string, QueryInstance[]> | undefined;
+  /**
+   * Per output row, the records its `link.*` paths fetch, as counted in the
+   * view (so a removal undoes exactly what was added, whatever the store holds
+   * by then). Only for plans with such paths.
+   */
+  private readonly fetched: Map<string, readonly Fetched[]> | undefined;
 
   constructor(plan: QueryPlan, env: Env, view: Membership, host: InstanceHost, root = false) {
     this.env = env;
-    this.output = root && plan.subqueries.length === 0 ? undefined : new Map();
+    // A root fetching records through `link.*` keeps its output: its rows are not all of its members.
+    this.output = root && plan.subqueries.length === 0 && plan.fetchPaths.length === 0 ? undefined : new Map();
+    this.fetched = plan.fetchPaths.length > 0 ? new Map() : undefined;
     this.view = view;
     this.host = host;
     this.node = host.acquireNode(plan);
@@ -123,6 +142,7 @@ export class QueryInstance implements Pushable, HoldingSink {
   add(row: Row): void {
     this.output?.set(row.id.text, row);
     this.view.add(row.id);
+    if (this.fetched) this.fetch(row);
     const subs = this.plan.subqueries;
     if (subs.length === 0) return;
     const env: Env = { params: this.env.params, parent: row, resolve: this.env.resolve };
@@ -139,6 +159,11 @@ export class QueryInstance implements Pushable, HoldingSink {
         this.children!.delete(key);
         for (const k of kids) k.destroy();
       }
+      const fetched = this.fetched?.get(key);
+      if (fetched) {
+        this.fetched!.delete(key);
+        for (const f of fetched) this.view.remove(f.id, f.version);
+      }
     }
     this.view.remove(row.id, row[VERSION]);
   }
@@ -148,6 +173,7 @@ export class QueryInstance implements Pushable, HoldingSink {
     if (!this.output) return;
     const key = after.id.text;
     this.output.set(key, after);
+    if (this.fetched) this.fetch(after);
     const kids = this.children?.get(key);
     if (!kids) return;
     // A child depends on its parent row only through the `$parent` paths its plan reads
@@ -158,11 +184,47 @@ export class QueryInstance implements Pushable, HoldingSink {
     for (let i = 0; i < kids.length; i++) {
       const kid = kids[i]!;
       const paths = kid.plan.parentPaths;
-      if (paths.every((p) => sameContent(getPath(before, p, 0, resolveBefore), getPath(after, p, 0, resolve)))) continue;
+      if (paths.every((p) => sameContent(getPath(before, p, 0, resolveBefore), getPath(after, p, 0, resolve)))) {
+        // Same values, but possibly read through other links now (`team` moved to a record
+        // with the same `n`): the child must read them from the row as it is, whose links
+        // the link index follows. Its dispatch keys are these same values, so stay valid.
+        (kid.env as { parent: Value }).parent = after;
+        continue;
+      }
       env ??= { params: this.env.params, parent: after, resolve };
       const fresh = new QueryInstance(kid.plan, env, this.view, this.host);
       kid.destroy();
       kids[i] = fresh;
     }
+  }
+
+  /**
+   * Brings the records `row` fetches through `link.*` into the view, as the
+   * store holds them now, against what it counted for the row before: a new
+   * one is added, a gone one removed (at the version counted), and a kept one
+   * whose version moved is touched, so the view reports it UPDATED. A link to
+   * a missing record fetches NONE: nothing is counted.
+   */
+  private fetch(row: Row): void {
+    const resolve = this.env.resolve;
+    const links: RecordId[] = [];
+    for (const prefix of this.plan.fetchPaths) fetchedLinks(row, prefix, resolve, links);
+    const key = row.id.text;
+    const old = this.fetched!.get(key) ?? NOTHING_FETCHED;
+    const now: Fetched[] = [];
+    for (const link of links) {
+      const target = resolve(link) as Row | undefined;
+      // The store's RecordId object: memberships key on it.
+      if (target === undefined || now.some((f) => f.id === target.id)) continue;
+      now.push({ id: target.id, version: target[VERSION] });
+    }
+    for (const f of now) {
+      const was = old.find((o) => o.id === f.id);
+      if (!was) this.view.add(f.id);
+      else if (was.version !== f.version) this.view.touch(f.id, was.version);
+    }
+    for (const o of old) if (!now.some((f) => f.id === o.id)) this.view.remove(o.id, o.version);
+    if (now.length > 0) this.fetched!.set(key, now);
+    else this.fetched!.delete(key);
   }
 }

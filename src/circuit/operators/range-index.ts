@@ -24,6 +24,8 @@ export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
   private readonly dispatch: RangeDispatch;
   /** Sorted by bound; instances with equal bounds in the order they came. */
   private readonly slots: Slot<I>[] = [];
+  /** Each instance's bound as it was added. */
+  private readonly boundOf = new Map<I, Value>();
 
   constructor(dispatch: RangeDispatch) {
     this.dispatch = dispatch;
@@ -35,12 +37,16 @@ export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
 
   add(inst: I): void {
     const bound = this.dispatch.envBound(inst.env);
+    this.boundOf.set(inst, bound);
     this.slots.splice(this.firstAbove(bound), 0, { bound, inst });
   }
 
   delete(inst: I): void {
-    // An instance's env never changes, so neither does its bound.
-    const bound = this.dispatch.envBound(inst.env);
+    // The bound it was filed under: computed again, a `$parent` path through a link
+    // would read the store as it is now, which may have moved on.
+    if (!this.boundOf.has(inst)) return;
+    const bound = this.boundOf.get(inst);
+    this.boundOf.delete(inst);
     const slots = this.slots;
     for (let i = this.firstAtOrAbove(bound); i < slots.length && compareValues(slots[i]!.bound, bound) === 0; i++) {
       if (slots[i]!.inst === inst) {

@@ -92,7 +92,7 @@ export class Window implements RowSink {
     // the refill finds it, or a matching row that now comes before it.
     this.admit(this.entry(after));
     if (dropped) this.refill();
-    this.emit();
+    this.emit(before);
   }
 
   private entry(row: Row): Kept {
@@ -166,8 +166,15 @@ export class Window implements RowSink {
     return this.kept.slice(this.start, this.end);
   }
 
-  /** Emits what entered, left or changed in the visible ranks (a changed row: as last emitted → as now). */
-  private emit(): void {
+  /**
+   * Emits what entered, left or changed in the visible ranks (a changed row: as
+   * last emitted → as now). A row `change`d while it stays visible is passed on
+   * as `changed` → now even when the kept object is the same: a row pushed
+   * because a record it reads through a link changed (link-index.ts) arrives as
+   * a copy that reads the earlier state → the stored row itself, and the next
+   * operator (its subqueries, its fetched records) must see that difference.
+   */
+  private emit(changed?: Row): void {
     const before = this.shown;
     if (!before) return;
     this.shown = undefined;
@@ -180,6 +187,7 @@ export class Window implements RowSink {
       is.add(key);
       const old = was.get(key);
       if (!old) this.next.add(k.row);
+      else if (changed !== undefined && changed.id.text === key) this.next.change(changed, k.row);
       else if (old !== k.row) this.next.change(old, k.row);
     }
     for (const [key, row] of was) if (!is.has(key)) this.next.remove(row);

@@ -42,6 +42,8 @@ interface Scope {
   readonly countParams: CountParam[];
   /** Set for a registration: restores and evaluation compile what was accepted before, unbounded. */
   readonly limits: QueryLimits | undefined;
+  /** Set while compiling one select-list field: the row paths ending in `*` it reads (`author.*`). */
+  readonly fetches?: Path[];
 }
 
 export interface CompileOptions {
@@ -139,7 +141,13 @@ function compileSelect(sel: Ast, outer: Scope, index: number | undefined): Query
     windowed,
     subqueries: projection.subqueries,
     parentPaths: scope.parentPaths,
-    derefPaths: distinctPaths([...scope.derefPaths, ...projection.subqueries.flatMap((sub) => sub.parentPaths.filter(mayDereference))]),
+    // A fetch reads its records through the link index too, so a change to one reaches the rows fetching it.
+    derefPaths: distinctPaths([
+      ...scope.derefPaths,
+      ...projection.subqueries.flatMap((sub) => sub.parentPaths.filter(mayDereference)),
+      ...projection.fetchPaths.map((p): Path => [...p, { kind: "all" }]),
+    ]),
+    fetchPaths: distinctPaths(projection.fetchPaths),
     params: scope.params,
     paramReads: scope.paramReads,
     countParams: scope.countParams,
@@ -210,13 +218,18 @@ interface Projection {
   readonly all: boolean;
   /** Output names of subqueries: SurrealDB would order by their results, which the circuit does not. */
   readonly subqueryNames: Path[];
-  /** Output path → the expression producing it (for ORDER BY). */
-  readonly outputs: { readonly path: Path; readonly expr: Compiled }[];
+  /**
+   * Output path → the expression producing it (for ORDER BY); `fetch` when it
+   * fetches a record (`author.*`); `rowOnly` when it reads nothing but the row.
+   */
+  readonly outputs: { readonly path: Path; readonly expr: Compiled; readonly fetch?: Path | undefined; readonly rowOnly: boolean }[];
   readonly subqueries: QueryPlan[];
+  /** Select-list `link.*` paths without the final `*`. */
+  readonly fetchPaths: Path[];
 }
 
 function compileProjection(fields: Ast[], scope: Scope): Projection {
-  const out: Projection = { all: false, outputs: [], subqueries: [], subqueryNames: [] };
+  const out: Projection = { all: false, outputs: [], subqueries: [], subqueryNames: [], fetchPaths: [] };
   let all = false;
   for (const f of fields) {
     if (f === "All") {
@@ -232,9 +245,24 @@ function compileProjection(fields: Ast[], scope: Scope): Projection {
       if (alias) out.subqueryNames.push(alias);
       continue;
     }
-    const expr = compileExpr(single.expr, scope);
+    const fetches: Path[] = [];
+    const expr = compileExpr(single.expr, { ...scope, fetches });
+    // Whether it reads nothing but the row (no param, `$parent` or link): then ORDER BY may sort on it.
+    const probe = probeScope(scope);
+    if (!expr.rowPath && !expr.constant) compileExpr(single.expr, probe);
+    const rowOnly = probe.params.size === 0 && probe.parentPaths.length === 0 && probe.derefPaths.length === 0;
     const path = alias ?? expr.rowPath;
-    if (path) out.outputs.push({ path, expr });
+    let fetch: Path | undefined;
+    if (fetches.length > 0) {
+      // `author.*` fetches the linked record: it is a member while the row is (membership.ts).
+      const whole = fetches.length === 1 && expr.rowPath !== undefined && samePath(ownFieldPath(expr.rowPath), fetches[0]!);
+      if (!whole) throw unsupported(scope, "a path ending in .* inside an expression in the select list (only a whole field may fetch a record)", "*");
+      const prefix = fetches[0]!.slice(0, -1);
+      if (prefix.some((p) => p.kind === "all")) throw unsupported(scope, `the select-list path ${pathText(fetches[0]!)} (a * before the final .*)`, "*");
+      out.fetchPaths.push(prefix);
+      fetch = fetches[0];
+    }
+    if (path) out.outputs.push({ path, expr, fetch, rowOnly });
   }
   return { ...out, all };
 }
@@ -256,7 +284,7 @@ function subqueryOf(expr: Ast, scope: Scope): QueryPlan | undefined {
   } else {
     return undefined;
   }
-  const inner: Scope = { ...scope, depth: scope.depth + 1, parentPaths: [], derefPaths: [] };
+  const inner: Scope = { ...scope, depth: scope.depth + 1, parentPaths: [], derefPaths: [], fetches: undefined };
   if (scope.limits) checkSubqueryDepth(inner.depth, scope.limits);
   return compileSelect(sel, inner, index);
 }
@@ -287,6 +315,16 @@ function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Va
   if (projection.subqueryNames.some((name) => samePath(name, path.slice(0, name.length)))) {
     throw unsupported(scope, `ORDER BY ${pathText(path)} (a subquery's result)`, pathText(path));
   }
+  // The fetched record lands at the alias, or without one in place of the link (`author.*` → `author`).
+  const fetching = projection.outputs.find((out) => {
+    if (!out.fetch) return false;
+    const at = out.path === out.expr.rowPath ? out.expr.rowPath.slice(0, -1) : out.path;
+    return isPrefix(at, path) || isPrefix(path, at) || samePath(out.path, path);
+  });
+  if (fetching) {
+    // SurrealDB orders by the fetched record (an object), the circuit's order keys by the stored link.
+    throw unsupported(scope, `ORDER BY ${pathText(path)} (a record fetched through ${pathText(fetching.fetch!)})`, pathText(path));
+  }
   const named = projection.outputs.find((out) => samePath(out.path, path));
   if (named) {
     if (named.expr.rowPath) return pathGetter(named.expr.rowPath);
@@ -294,12 +332,31 @@ function orderGetter(path: Path, projection: Projection, scope: Scope): (row: Va
       const v = named.expr.constant.value;
       return () => v;
     }
-    throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field)`, pathText(path));
+    if (named.rowOnly) {
+      // `n > 2 AS big … ORDER BY big`: SurrealDB sorts on the computed value, a function of the row alone.
+      const evaluate = named.expr.eval;
+      return (row) => evaluate(row, ROW_ONLY_ENV);
+    }
+    // One plan's order serves every view of it; a value read from params, `$parent` or a linked record is not the row's own.
+    throw unsupported(scope, `ORDER BY ${pathText(path)} (a computed field reading a param, $parent or a record link)`, pathText(path));
   }
   const source = projection.outputs.find((out) => out.expr.rowPath && samePath(out.expr.rowPath, path));
   if (source) return pathGetter(source.expr.rowPath!);
   if (projection.all) return pathGetter(path);
   throw invalid(`ORDER BY ${pathText(path)}: the field is not in the selection${locate(scope.source, pathText(path))}`);
+}
+
+/** What a row-only expression is evaluated with: it reads none of it. */
+const ROW_ONLY_ENV: Env = { params: {}, parent: undefined, resolve: () => undefined };
+
+/** A scope that collects what an expression reads, for inspection only (its plan is discarded). */
+function probeScope(scope: Scope): Scope {
+  return { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [], limits: scope.limits };
+}
+
+/** `a` is `b` or a path above it. */
+function isPrefix(a: Path, b: Path): boolean {
+  return a.length <= b.length && samePath(a, b.slice(0, a.length));
 }
 
 function samePath(a: Path, b: Path): boolean {
@@ -400,6 +457,10 @@ function compileObject(obj: { [k: string]: Ast }, scope: Scope): Compiled {
 }
 
 function compileParam(name: string, rest: Path, scope: Scope): Compiled {
+  if (scope.fetches && rest.length > 0 && rest[rest.length - 1]!.kind === "all") {
+    // `$p.*` / `$parent.author.*` would fetch a record from outside the rows: not maintained.
+    throw unsupported(scope, `the select-list path $${name}.${pathText(rest)} (fetching a record through a param)`, `$${name}`);
+  }
   if (name === "parent") {
     if (scope.depth === 0) throw invalid(`$parent is only meaningful inside a subquery${locate(scope.source, "$parent")}`);
     const read = ownFieldPath(rest);
@@ -449,6 +510,9 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
   }
   const path = compilePath(parts, scope);
   const read = ownFieldPath(path);
+  if (scope.fetches && read.length > 1 && read[read.length - 1]!.kind === "all") {
+    scope.fetches.push(read);
+  }
   if (!mayDereference(read)) {
     const get = pathGetter(read);
     return { eval: (row) => get(row), readsRow: true, rowPath: path };
@@ -529,7 +593,7 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
  * of the other conjuncts, and so on down.
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
-  const probe: Scope = { source: scope.source, depth: scope.depth, params: new Set(), paramReads: [], parentPaths: [], derefPaths: [], countParams: [], limits: scope.limits };
+  const probe = probeScope(scope);
   const candidates: Candidate[] = [];
   for (const [n, c] of conjuncts(cond).entries()) {
     const bin = c?.Expression?.Binary;

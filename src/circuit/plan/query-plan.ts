@@ -70,6 +70,12 @@ export interface QueryPlan {
    * A row depends on the records they dereference (link-index.ts).
    */
   readonly derefPaths: readonly Path[];
+  /**
+   * Select-list `link.*` paths, without their final `*`: each row's links at
+   * the end of one (values/path.ts `fetchedLinks`) are fetched, so the records
+   * they reach are members of the view while the row is in the result.
+   */
+  readonly fetchPaths: readonly Path[];
   /** Params read anywhere in this plan or its subqueries (except `$parent`). */
   readonly params: ReadonlySet<string>;
   /** Reads below a param, anywhere in this plan or its subqueries (params.ts finds the records they reach). */

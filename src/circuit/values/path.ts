@@ -96,6 +96,22 @@ export function getPath(v: Value, path: Path, from = 0, resolve?: Resolve): Valu
   return cur;
 }
 
+/**
+ * The links a select-list path `prefix.*` fetches from `v` (issue 23): the
+ * record links at the end of `prefix`, read through links as WHERE paths are,
+ * and inside arrays at any depth (SurrealDB maps `.*` over an array's elements).
+ * Links inside an object are not fetched (`o.*` keeps `{l: user:1}` as it is).
+ * Whether each target exists is the caller's to ask: a missing one is NONE.
+ */
+export function fetchedLinks(v: Value, prefix: Path, resolve: Resolve, out: RecordId[]): void {
+  linksIn(getPath(v, prefix, 0, resolve), out);
+}
+
+function linksIn(v: Value, out: RecordId[]): void {
+  if (v instanceof RecordId) out.push(v);
+  else if (Array.isArray(v)) for (const el of v) linksIn(el, out);
+}
+
 /** A getter for `path`, specialised for the common one- and two-field paths (same results as getPath). */
 export function pathGetter(path: Path): (v: Value) => Value {
   const [a, b] = path;
