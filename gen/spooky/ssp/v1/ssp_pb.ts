@@ -12,6 +12,11 @@
 //   a record link (SurrealDB's `RecordId` type) is written as the object
 //   `{"$rid": "user:1"}`. A plain string `"user:1"` stays a string: SurrealDB never
 //   equates the two.
+// - Numbers in record bodies and view parameters must be finite: NaN, Infinity
+//   and -Infinity (which binary protobuf can carry in a Struct) are refused with
+//   INVALID_ARGUMENT naming where they are. The proto3 JSON mapping has no form
+//   for them in a Struct, so SSP could neither send them to JSON clients nor keep
+//   them across a restart.
 // - Every RPC except grpc.health.v1 needs `authorization: Bearer <secret>` metadata.
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
@@ -56,7 +61,9 @@ export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
 
   /**
    * The record's full body after the change (ignored for DELETE). Its `id`
-   * field, if present, is ignored: the id is `id` above.
+   * field, if present, is ignored: the id is `id` above. Every number in it must
+   * be finite (NaN or ±Infinity: INVALID_ARGUMENT, and nothing of the request
+   * is applied).
    *
    * @generated from field: google.protobuf.Struct record = 4;
    */
@@ -331,7 +338,8 @@ export type RegisterViewRequest = Message<"spooky.ssp.v1.RegisterViewRequest"> &
   surql: string;
 
   /**
-   * The query's parameters: `$room` in the query is `params.room`.
+   * The query's parameters: `$room` in the query is `params.room`. Every number
+   * in them must be finite (NaN or ±Infinity: INVALID_ARGUMENT).
    *
    * @generated from field: google.protobuf.Struct params = 3;
    */
