@@ -43,6 +43,12 @@ async function main(): Promise<void> {
     interceptors: [telemetry.rpcInterceptor()],
     routes: new Map([["/metrics", telemetry.prometheus]]),
   });
+  telemetry.metrics.observeGauges({
+    readinessChecks: async () => {
+      const { checks } = await server.readiness();
+      return Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check.ok]));
+    },
+  });
   const closeAll = {
     close: async () => {
       try {

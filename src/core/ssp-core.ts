@@ -22,7 +22,7 @@ import {
   type ViewState,
 } from "../circuit/index.js";
 import type { EdgeStore } from "../edges/index.js";
-import type { Journal, Snapshotter } from "../persistence/index.js";
+import { JournalError, type Journal, type Snapshotter } from "../persistence/index.js";
 import type {
   Core,
   CoreInfo,
@@ -53,6 +53,7 @@ import {
   type Telemetry,
 } from "../telemetry/index.js";
 import type { JournalEntry } from "./journal-entry.js";
+import { journalUnavailable, reasonOf, snapshotFailed } from "./storage-errors.js";
 import { WriterQueue } from "./writer-queue.js";
 
 export interface CoreParts {
@@ -91,6 +92,7 @@ function countDeltas(views: readonly ViewDelta[]): EdgeCounts {
 export class SspCore implements Core {
   private readonly parts: CoreParts;
   private readonly queue = new WriterQueue();
+  private journalFailureLogged = false;
 
   constructor(parts: CoreParts) {
     this.parts = parts;
@@ -159,14 +161,17 @@ export class SspCore implements Core {
   }
 
   getView(id: string): ViewState | undefined {
+    this.assertJournalWritable();
     return this.parts.circuit.getView(id);
   }
 
   listViews(clientId?: string) {
+    this.assertJournalWritable();
     return this.parts.circuit.listViews(clientId);
   }
 
   async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    this.assertJournalWritable();
     const stream = this.parts.hub.subscribe(
       {
         viewIds: request.viewIds,
@@ -183,8 +188,14 @@ export class SspCore implements Core {
   }
 
   async save(): Promise<SaveOutcome> {
-    const saved = await this.parts.telemetry.withSpan(SPAN_SNAPSHOT_SAVE, undefined, () => this.parts.snapshotter.saveNow());
-    return { bytes: saved.bytes, durationMs: saved.durationMs };
+    this.assertJournalWritable();
+    try {
+      const saved = await this.parts.telemetry.withSpan(SPAN_SNAPSHOT_SAVE, undefined, () => this.parts.snapshotter.saveNow());
+      return { bytes: saved.bytes, durationMs: saved.durationMs };
+    } catch (error) {
+      this.assertJournalWritable();
+      throw snapshotFailed(error) ?? error;
+    }
   }
 
   /**
@@ -220,9 +231,23 @@ export class SspCore implements Core {
     const reachable = await this.parts.edges.isReachable().catch(() => false);
     const pending = this.parts.edges.pending();
     const outboxOk = pending <= this.parts.outboxReadyLimit;
+    const { journal, snapshotter } = this.parts;
+    const journalFailure = journal?.failure;
+    const saveFailure = snapshotter.failure;
     return {
-      ready: reachable && outboxOk,
+      ready: reachable && outboxOk && journalFailure === undefined && saveFailure === undefined,
       checks: {
+        journal:
+          journalFailure === undefined
+            ? { ok: true, detail: journal === undefined ? "off (SSP_JOURNAL=0)" : "writable" }
+            : { ok: false, detail: `cannot write; mutations are refused until SSP restarts: ${journalFailure.message}` },
+        snapshot:
+          saveFailure === undefined
+            ? { ok: true }
+            : {
+                ok: false,
+                detail: `the last save failed ${Math.round((performance.now() - saveFailure.at) / 1000)} s ago (retried): ${reasonOf(saveFailure.error)}`,
+              },
         surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
         state: { ok: true, detail: "loaded" },
         outbox: outboxOk
@@ -252,14 +277,32 @@ export class SspCore implements Core {
   private async mutate<T>(entry: JournalEntry, apply: () => Applied<T>): Promise<{ result: T; edges: EdgeState }> {
     const { journal, snapshotter, telemetry } = this.parts;
     const { applied, durable } = await this.queue.run(() => {
+      // A broken journal can make nothing durable: refuse before touching any state.
+      this.assertJournalWritable();
       const applied = apply();
       let durable: Promise<unknown> | undefined;
       if (journal !== undefined) durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
       snapshotter.schedule();
       return { applied, durable };
     });
-    const [edges] = await Promise.all([applied.edgeWrite ?? Promise.resolve<EdgeState>("none"), durable]);
+    const written = durable?.catch((error: unknown) => {
+      // Not durable, so not acknowledged. The circuit already holds the mutation;
+      // reads are refused from now on, and a restart recovers without it.
+      if (!(error instanceof JournalError)) throw error;
+      if (!this.journalFailureLogged) {
+        this.journalFailureLogged = true;
+        this.parts.logger.error({ err: error }, "journal write failed: mutations and reads are refused, and readiness fails, until SSP restarts");
+      }
+      throw journalUnavailable(error);
+    });
+    const [edges] = await Promise.all([applied.edgeWrite ?? Promise.resolve<EdgeState>("none"), written]);
     return { result: applied.result, edges };
+  }
+
+  /** Throws UNAVAILABLE once the journal has failed: the state may hold mutations it could not make durable. */
+  private assertJournalWritable(): void {
+    const failure = this.parts.journal?.failure;
+    if (failure !== undefined) throw journalUnavailable(failure);
   }
 
   /** Starts an edge write (synchronously, so its order is the call order) under an `edges.write` span. */

@@ -18,11 +18,16 @@ export type EdgeOperation = "create" | "update" | "delete";
 /** A gauge's current value, read at each collection; may be async (e.g. `core.info()`). */
 export type GaugeSource = () => number | Promise<number>;
 
+/** Readiness checks by name (a fixed set, so the label stays bounded): true while passing. */
+export type ReadinessChecksSource = () => Promise<Readonly<Record<string, boolean>>>;
+
 /** Callbacks read at each collection (scrape or OTLP export). Missing ones read 0. */
 export interface GaugeSources {
   viewsActive?: GaugeSource;
   watchStreamsActive?: GaugeSource;
   outboxPending?: GaugeSource;
+  /** Behind `ssp_readiness_check{check}`; no series until supplied. */
+  readinessChecks?: ReadinessChecksSource;
 }
 
 /** One RPC method known at startup, so its duration series exists before its first call. */
@@ -44,6 +49,8 @@ export interface SspMetrics {
   recordEdgeOperations(operation: EdgeOperation, count: number): void;
   /** One snapshot saved, taking `seconds`. */
   recordSnapshot(seconds: number): void;
+  /** One snapshot save that failed (disk full, unwritable, …). */
+  recordSnapshotFailure(): void;
   /** One finished RPC; `code` is the gRPC status code number (0 = OK). */
   recordRpc(service: string, method: string, code: number, milliseconds: number): void;
   /**
@@ -75,6 +82,8 @@ export const METRIC_WATCH_STREAMS_ACTIVE = "ssp_watch_streams_active";
 export const METRIC_OUTBOX_PENDING = "ssp_outbox_pending";
 export const METRIC_SNAPSHOT_DURATION = "ssp_snapshot_duration_seconds";
 export const METRIC_STALE_INGESTS_TOTAL = "ssp_stale_ingests_total";
+export const METRIC_SNAPSHOT_FAILURES_TOTAL = "ssp_snapshot_failures_total";
+export const METRIC_READINESS_CHECK = "ssp_readiness_check";
 
 export const INGEST_OPS: readonly IngestOp[] = ["create", "update", "delete"];
 export const EDGE_OPERATIONS: readonly EdgeOperation[] = ["create", "update", "delete"];
@@ -115,6 +124,9 @@ export function createSspMetrics(
   const staleTotal = meter.createCounter(METRIC_STALE_INGESTS_TOTAL, {
     description: "Record changes ignored because their explicit version was not newer.",
   });
+  const snapshotFailuresTotal = meter.createCounter(METRIC_SNAPSHOT_FAILURES_TOTAL, {
+    description: "Snapshot saves that failed (the reason is logged and in /health/ready while it lasts).",
+  });
   const edgeOpsTotal = meter.createCounter(METRIC_EDGE_OPERATIONS_TOTAL, {
     description: "Edge operations written to SurrealDB (or queued in the outbox), by operation.",
   });
@@ -138,7 +150,17 @@ export function createSspMetrics(
   observeGauge(meter, METRIC_WATCH_STREAMS_ACTIVE, "Open WatchDeltas streams.", () => sources.watchStreamsActive);
   observeGauge(meter, METRIC_OUTBOX_PENDING, "Edge operations waiting in the outbox for SurrealDB.", () => sources.outboxPending);
 
+  meter
+    .createObservableGauge(METRIC_READINESS_CHECK, {
+      description: "Each readiness check: 1 while it passes, 0 while it fails (the reason is in /health/ready).",
+    })
+    .addCallback(async (result: ObservableResult) => {
+      const checks = (await sources.readinessChecks?.()) ?? {};
+      for (const [check, ok] of Object.entries(checks)) result.observe(ok ? 1 : 0, { check });
+    });
+
   staleTotal.add(0);
+  snapshotFailuresTotal.add(0);
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
   // Attribute objects are cached per (table, op) so the hot path allocates nothing.
@@ -176,6 +198,9 @@ export function createSspMetrics(
     recordSnapshot(seconds) {
       snapshotDuration.record(seconds);
     },
+    recordSnapshotFailure() {
+      snapshotFailuresTotal.add(1);
+    },
     recordRpc(service, method, code, milliseconds) {
       rpcDuration.record(milliseconds, rpcAttributes(service, method, code));
     },
@@ -197,6 +222,7 @@ export function createNoopSspMetrics(): SspMetrics {
     recordStaleIngest: nothing,
     recordEdgeOperations: nothing,
     recordSnapshot: nothing,
+    recordSnapshotFailure: nothing,
     recordRpc: nothing,
     declareTable: nothing,
     observeGauges: nothing,
