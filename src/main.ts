@@ -6,6 +6,7 @@
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createCore } from "./core/create-core.js";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "./persistence/index.js";
+import { checkStates } from "./server/readiness.js";
 import { startServer } from "./server/server.js";
 import { handleShutdownSignals } from "./server/shutdown.js";
 import { sspVersion } from "./server/version.js";
@@ -44,10 +45,7 @@ async function main(): Promise<void> {
     routes: new Map([["/metrics", telemetry.prometheus]]),
   });
   telemetry.metrics.observeGauges({
-    readinessChecks: async () => {
-      const { checks } = await server.readiness();
-      return Object.fromEntries(Object.entries(checks).map(([name, check]) => [name, check.ok]));
-    },
+    readinessChecks: async () => checkStates(await server.readiness()),
   });
   const closeAll = {
     close: async () => {
