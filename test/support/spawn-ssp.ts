@@ -25,9 +25,10 @@ export interface SspProcess {
 
 export interface SpawnOptions {
   /**
-   * RLIMIT_FSIZE for the process (set with the shell's `ulimit -f`, in 512-byte
-   * blocks, rounded down): a write past it fails with EFBIG, as on a full disk.
-   * Node ignores SIGXFSZ, so the process lives on.
+   * RLIMIT_FSIZE for the process, set with /bin/sh's `ulimit -f` as 512-byte
+   * blocks (a shell that counts 1024-byte blocks doubles it): a write past it
+   * fails with EFBIG, as on a full disk. Node ignores SIGXFSZ, so the process
+   * lives on.
    */
   readonly fileSizeLimitBytes?: number;
 }
