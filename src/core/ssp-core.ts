@@ -10,6 +10,10 @@
  * order. The RPC then waits, outside the queue, for the journal's fsync and the
  * edge commit (or the outbox), which is what lets both group-commit the mutations
  * that arrive together.
+ *
+ * Once the journal has failed, nothing can be made durable and the circuit may
+ * hold a mutation that is not: every mutation and read is refused (UNAVAILABLE)
+ * and readiness fails until a restart recovers from disk.
  */
 import type { Logger } from "pino";
 import {
@@ -240,7 +244,7 @@ export class SspCore implements Core {
         journal:
           journalFailure === undefined
             ? { ok: true, detail: journal === undefined ? "off (SSP_JOURNAL=0)" : "writable" }
-            : { ok: false, detail: `cannot write; mutations are refused until SSP restarts: ${journalFailure.message}` },
+            : { ok: false, detail: `cannot write; mutations and reads are refused until SSP restarts: ${journalFailure.message}` },
         snapshot:
           saveFailure === undefined
             ? { ok: true }

@@ -121,7 +121,7 @@ describe.concurrent("storage faults", () => {
 
       const { status, body } = await ready(url);
       expect([status, body.status, body.failing]).toEqual([503, "not ready", ["journal"]]);
-      expect(body.checks.journal?.detail).toMatch(/^cannot write; mutations are refused until SSP restarts: .*EFBIG/);
+      expect(body.checks.journal?.detail).toMatch(/^cannot write; mutations and reads are refused until SSP restarts: .*EFBIG/);
       const health = await healthClient(transport("grpc/2", url)).check({ service: "" });
       expect(health.status).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
       expect(await metric(url, 'ssp_readiness_check{check="journal"}')).toBe(0);
