@@ -1,6 +1,6 @@
 /**
- * NaN and ±Infinity arrive only through binary protobuf (a Struct's number_value
- * is a double); JSON has no form for them. SSP refuses them at the edge with
+ * NaN and ±Infinity arrive through binary protobuf (a Struct's number_value is a
+ * double) and, as Infinity, through JSON numbers too large for a double. SSP refuses them at the edge with
  * INVALID_ARGUMENT, so they can never reach the JSON snapshot (which would
  * restart them as `null`) or a JSON subscriber (which could not be sent them).
  * Checked against the real process on a real data dir: the state is byte-identical
@@ -86,6 +86,13 @@ describe("non-finite numbers over the wire", () => {
         [Code.InvalidArgument, expect.stringMatching(/^changes\[1\]\.record\.at\.x is -Infinity; /)],
         [Code.InvalidArgument, expect.stringMatching(/^params\.min is -Infinity; /)],
       ]);
+      // JSON has no NaN, but a number too large for a double parses as Infinity.
+      const overflow = await fetch(`${url}/spooky.ssp.v1.StreamProcessorService/Ingest`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"change":{"op":"OPERATION_UPDATE","id":"item:3","record":{"score":1e400}}}',
+      });
+      expect([overflow.status, ((await overflow.json()) as { code: string }).code]).toEqual([400, "invalid_argument"]);
       expect(await state(client, "positive")).toBe(before);
 
       // The JSON stream saw none of it and still carries records.
