@@ -5,6 +5,8 @@
  */
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createCore } from "./core/create-core.js";
+import { DataDirLockedError, lockDataDir, type DataDirLock } from "./persistence/index.js";
+import { checkStates } from "./server/readiness.js";
 import { startServer } from "./server/server.js";
 import { handleShutdownSignals } from "./server/shutdown.js";
 import { sspVersion } from "./server/version.js";
@@ -16,6 +18,14 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`ssp: ${err.message}\n`);
+    process.exit(2);
+  }
+  let lock: DataDirLock;
+  try {
+    lock = await lockDataDir(config.dataDir);
+  } catch (err) {
+    if (!(err instanceof DataDirLockedError)) throw err;
     process.stderr.write(`ssp: ${err.message}\n`);
     process.exit(2);
   }
@@ -39,10 +49,17 @@ async function main(): Promise<void> {
     onConnectionRefused: () => transportMetrics.recordConnectionRefused(),
   });
   transportMetrics.observeConnections(() => server.connections());
+  telemetry.metrics.observeGauges({
+    readinessChecks: async () => checkStates(await server.readiness()),
+  });
   const closeAll = {
     close: async () => {
-      await core.close();
-      await telemetry.shutdown();
+      try {
+        await core.close();
+        await telemetry.shutdown();
+      } finally {
+        await lock.release();
+      }
     },
   };
   handleShutdownSignals({ server, core: closeAll, logger });

@@ -79,6 +79,7 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     journal,
     onSaved: (saved) => telemetry.metrics.recordSnapshot(saved.durationMs / 1000),
     onError: (err) => logger.error({ err }, "snapshot save failed; retrying"),
+    onFailed: () => telemetry.metrics.recordSnapshotFailure(),
   });
   core = new SspCore({
     circuit,

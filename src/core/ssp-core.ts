@@ -10,6 +10,10 @@
  * order. The RPC then waits, outside the queue, for the journal's fsync and the
  * edge commit (or the outbox), which is what lets both group-commit the mutations
  * that arrive together.
+ *
+ * Once the journal has failed, nothing can be made durable and the circuit may
+ * hold a mutation that is not: every mutation and read is refused (UNAVAILABLE)
+ * and readiness fails until a restart recovers from disk.
  */
 import type { Logger } from "pino";
 import {
@@ -25,7 +29,7 @@ import {
   type ViewState,
 } from "../circuit/index.js";
 import type { EdgeStore } from "../edges/index.js";
-import type { Journal, Snapshotter } from "../persistence/index.js";
+import { JournalError, type Journal, type Snapshotter } from "../persistence/index.js";
 import type {
   Core,
   CoreInfo,
@@ -56,6 +60,7 @@ import {
   type Telemetry,
 } from "../telemetry/index.js";
 import type { JournalEntry } from "./journal-entry.js";
+import { journalUnavailable, reasonOf, snapshotFailed } from "./storage-errors.js";
 import { WriterQueue } from "./writer-queue.js";
 
 export interface CoreParts {
@@ -102,6 +107,7 @@ export class SspCore implements Core {
   private readonly parts: CoreParts;
   private readonly queue = new WriterQueue();
   private readonly stopParserEvents: () => void;
+  private journalFailureLogged = false;
 
   constructor(parts: CoreParts) {
     this.parts = parts;
@@ -201,14 +207,17 @@ export class SspCore implements Core {
   }
 
   getView(id: string): ViewState | undefined {
+    this.assertJournalWritable();
     return this.parts.circuit.getView(id);
   }
 
   listViews(clientId?: string) {
+    this.assertJournalWritable();
     return this.parts.circuit.listViews(clientId);
   }
 
   async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    this.assertJournalWritable();
     const stream = this.parts.hub.subscribe(
       {
         viewIds: request.viewIds,
@@ -225,8 +234,14 @@ export class SspCore implements Core {
   }
 
   async save(): Promise<SaveOutcome> {
-    const saved = await this.parts.telemetry.withSpan(SPAN_SNAPSHOT_SAVE, undefined, () => this.parts.snapshotter.saveNow());
-    return { bytes: saved.bytes, durationMs: saved.durationMs };
+    this.assertJournalWritable();
+    try {
+      const saved = await this.parts.telemetry.withSpan(SPAN_SNAPSHOT_SAVE, undefined, () => this.parts.snapshotter.saveNow());
+      return { bytes: saved.bytes, durationMs: saved.durationMs };
+    } catch (error) {
+      this.assertJournalWritable();
+      throw snapshotFailed(error) ?? error;
+    }
   }
 
   /**
@@ -264,12 +279,26 @@ export class SspCore implements Core {
     const outboxOk = pending <= this.parts.outboxReadyLimit;
     const parser = this.parts.parser.health();
     const parserOk = parser.state !== "unrecoverable";
+    const { journal, snapshotter } = this.parts;
+    const journalFailure = journal?.failure;
+    const saveFailure = snapshotter.failure;
     return {
-      ready: reachable && outboxOk && parserOk,
+      ready: reachable && outboxOk && parserOk && journalFailure === undefined && saveFailure === undefined,
       checks: {
         parser: parserOk
           ? { ok: true, detail: parser.state === "ready" ? `restarts: ${parser.restarts}` : `restarting: ${parser.detail}` }
           : { ok: false, detail: `unrecoverable: ${parser.detail}` },
+        journal:
+          journalFailure === undefined
+            ? { ok: true, detail: journal === undefined ? "off (SSP_JOURNAL=0)" : "writable" }
+            : { ok: false, detail: `cannot write; mutations and reads are refused until SSP restarts: ${journalFailure.message}` },
+        snapshot:
+          saveFailure === undefined
+            ? { ok: true }
+            : {
+                ok: false,
+                detail: `the last save failed ${Math.round((performance.now() - saveFailure.at) / 1000)} s ago (retried): ${reasonOf(saveFailure.error)}`,
+              },
         surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
         state: { ok: true, detail: "loaded" },
         outbox: outboxOk
@@ -300,14 +329,32 @@ export class SspCore implements Core {
   private async mutate<T>(entry: JournalEntry, apply: () => Applied<T>): Promise<{ result: T; edges: EdgeState }> {
     const { journal, snapshotter, telemetry } = this.parts;
     const { applied, durable } = await this.queue.run(() => {
+      // A broken journal can make nothing durable: refuse before touching any state.
+      this.assertJournalWritable();
       const applied = apply();
       let durable: Promise<unknown> | undefined;
       if (journal !== undefined) durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
       snapshotter.schedule();
       return { applied, durable };
     });
-    const [edges] = await Promise.all([applied.edgeWrite ?? Promise.resolve<EdgeState>("none"), durable]);
+    const written = durable?.catch((error: unknown) => {
+      // Not durable, so not acknowledged. The circuit already holds the mutation;
+      // reads are refused from now on, and a restart recovers without it.
+      if (!(error instanceof JournalError)) throw error;
+      if (!this.journalFailureLogged) {
+        this.journalFailureLogged = true;
+        this.parts.logger.error({ err: error }, "journal write failed: mutations and reads are refused, and readiness fails, until SSP restarts");
+      }
+      throw journalUnavailable(error);
+    });
+    const [edges] = await Promise.all([applied.edgeWrite ?? Promise.resolve<EdgeState>("none"), written]);
     return { result: applied.result, edges };
+  }
+
+  /** Throws UNAVAILABLE once the journal has failed: the state may hold mutations it could not make durable. */
+  private assertJournalWritable(): void {
+    const failure = this.parts.journal?.failure;
+    if (failure !== undefined) throw journalUnavailable(failure);
   }
 
   /** Starts an edge write (synchronously, so its order is the call order) under an `edges.write` span. */

@@ -11,6 +11,13 @@
  *   // then `await durable` before answering.
  *   // shutdown: await snapshotter.close(); await journal.close();
  */
+export {
+  DataDirLockedError,
+  LOCK_FILE_NAME,
+  lockDataDir,
+  type DataDirLock,
+  type LockHolder,
+} from "./data-dir-lock.js";
 export { jsonChunks, type JsonChunkOptions } from "./chunked-json.js";
 export {
   DEFAULT_SEGMENT_BYTES,

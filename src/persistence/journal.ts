@@ -76,7 +76,7 @@ export class Journal<E> {
   private pending: Pending[] = [];
   private flushQueued = false;
   private work: Promise<unknown> = Promise.resolve();
-  private failure: JournalError | undefined;
+  private failed: JournalError | undefined;
   private closed = false;
   private counters = { appends: 0, syncs: 0, bytes: 0 };
 
@@ -156,6 +156,11 @@ export class Journal<E> {
     return this.nextPosition - 1;
   }
 
+  /** Why the journal refuses appends, once a write, fsync or file step has failed; undefined while it works. */
+  get failure(): JournalError | undefined {
+    return this.failed;
+  }
+
   stats(): JournalStats {
     return { ...this.counters, segments: this.segments.length };
   }
@@ -165,7 +170,7 @@ export class Journal<E> {
    * assigned now, so entries appended in call order get increasing positions.
    */
   append(entry: E): Promise<number> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.failed !== undefined) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new JournalError("journal is closed"));
     let json: string | undefined;
     try {
@@ -277,7 +282,7 @@ export class Journal<E> {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      if (this.failure !== undefined) throw this.failure;
+      if (this.failed !== undefined) throw this.failed;
       const bytes = Buffer.concat(batch.map((item) => item.record));
       if (this.writeOffset > SEGMENT_HEADER_BYTES && this.writeOffset + bytes.length > this.segmentBytes) {
         await this.rotateNow();
@@ -289,10 +294,10 @@ export class Journal<E> {
       this.counters.bytes += bytes.length;
       this.durablePosition = (batch.at(-1) as Pending).position;
     } catch (error) {
-      this.failure ??= new JournalError(`journal write failed in ${this.dir}: ${(error as Error).message}`, {
+      this.failed ??= new JournalError(`journal write failed in ${this.dir}: ${(error as Error).message}`, {
         cause: error,
       });
-      for (const item of batch) item.reject(this.failure);
+      for (const item of batch) item.reject(this.failed);
       return;
     }
     for (const item of batch) item.resolve(item.position);
@@ -312,7 +317,7 @@ export class Journal<E> {
   private serially<T>(step: () => Promise<T>): Promise<T> {
     const run = this.work.then(step);
     this.work = run.catch((error: unknown) => {
-      this.failure ??=
+      this.failed ??=
         error instanceof JournalError
           ? error
           : new JournalError(`journal in ${this.dir} failed: ${(error as Error).message}`, { cause: error });
@@ -321,7 +326,7 @@ export class Journal<E> {
   }
 
   private assertUsable(): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failed !== undefined) throw this.failed;
   }
 }
 

@@ -44,6 +44,14 @@ export interface SnapshotterOptions<S> {
   readonly onSaved?: (saved: SnapshotSaved) => void;
   /** Called when a save started by the timers fails; it is retried after `debounceMs`. */
   readonly onError?: (error: unknown) => void;
+  /** Called on every failed save, whoever asked for it (for metrics: ssp_snapshot_failures_total). */
+  readonly onFailed?: (error: unknown) => void;
+}
+
+/** The last save failed: why and when (performance.now()). Cleared by the next save that succeeds. */
+export interface SaveFailure {
+  readonly error: unknown;
+  readonly at: number;
 }
 
 interface Deferred<T> {
@@ -65,11 +73,17 @@ export class Snapshotter<S> {
   /** A save asked for while another runs; it starts when that one ends. */
   private queued: Deferred<SnapshotSaved> | undefined;
   private closing: Promise<SnapshotSaved> | undefined;
+  private lastFailure: SaveFailure | undefined;
 
   constructor(options: SnapshotterOptions<S>) {
     this.options = options;
     this.debounceMs = options.debounceMs ?? DEFAULT_SAVE_DEBOUNCE_MS;
     this.maxDelayMs = options.maxDelayMs ?? DEFAULT_SAVE_MAX_DELAY_MS;
+  }
+
+  /** Set while the last save failed (disk full, unwritable, …), for readiness. */
+  get failure(): SaveFailure | undefined {
+    return this.lastFailure;
   }
 
   /** Records that the state changed; call after every mutation. Cheap. */
@@ -111,6 +125,8 @@ export class Snapshotter<S> {
       const now = performance.now();
       this.dirtySince = now;
       this.lastScheduledAt = Math.max(this.lastScheduledAt, now);
+      this.lastFailure = { error, at: now };
+      this.options.onFailed?.(error);
       throw error;
     });
     this.inFlight = saving;
@@ -129,6 +145,7 @@ export class Snapshotter<S> {
     const saved = await saveSnapshot(this.options.file, contents);
     await this.options.journal?.compact(contents.journalPosition);
     const result: SnapshotSaved = { ...saved, journalPosition: contents.journalPosition, captureMs };
+    this.lastFailure = undefined;
     this.options.onSaved?.(result);
     return result;
   }

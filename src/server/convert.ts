@@ -29,6 +29,7 @@ import {
 } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import type { Member, RecordChange, ViewDelta, ViewSpec, ViewSummary } from "../circuit/index.js";
 import type { EdgeState, WatchEvent, WatchRequest, WireObject } from "./core.js";
+import { requireFiniteNumbers } from "./finite-numbers.js";
 
 /** View ids are 1 to 256 characters (the proto says so). */
 export const MAX_VIEW_ID_LENGTH = 256;
@@ -66,6 +67,7 @@ export function recordChangeFromProto(change: ProtoRecordChange | undefined, fie
   if (op !== "DELETE" && change.record === undefined) {
     throw invalidArgument(`${field}.record is required for OPERATION_${op}: send the record's full body`);
   }
+  if (op !== "DELETE") requireFiniteNumbers(change.record, `${field}.record`);
   return {
     op,
     id: change.id,
@@ -88,6 +90,7 @@ export function viewSpecFromProto(req: RegisterViewRequest, now: number): ViewSp
   if (req.surql.trim() === "") throw invalidArgument("surql is required (a SurrealQL SELECT query)");
   const ttlMs = req.ttl === undefined ? 0 : durationToMs(req.ttl, "ttl");
   if (ttlMs < 0) throw invalidArgument("ttl must not be negative");
+  requireFiniteNumbers(req.params, "params");
   return {
     id,
     surql: req.surql,

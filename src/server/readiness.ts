@@ -23,6 +23,11 @@ export async function evaluateReadiness(source: ReadinessSource): Promise<Readin
   return { ready: core.ready && server.ok, checks: { server, ...core.checks } };
 }
 
+/** Each check's name and whether it passes (for the `ssp_readiness_check` gauge). */
+export function checkStates(readiness: Readiness): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(readiness.checks).map(([name, check]) => [name, check.ok]));
+}
+
 /** The names of the failing checks, for messages. */
 export function failingChecks(readiness: Readiness): string[] {
   return Object.entries(readiness.checks)

@@ -18,6 +18,9 @@ export type EdgeOperation = "create" | "update" | "delete";
 /** A gauge's current value, read at each collection; may be async (e.g. `core.info()`). */
 export type GaugeSource = () => number | Promise<number>;
 
+/** Readiness checks by name (a fixed set, so the label stays bounded): true while passing. */
+export type ReadinessChecksSource = () => Promise<Readonly<Record<string, boolean>>>;
+
 /** Callbacks read at each collection (scrape or OTLP export). Missing ones read 0. */
 export interface GaugeSources {
   viewsActive?: GaugeSource;
@@ -25,6 +28,8 @@ export interface GaugeSources {
   outboxPending?: GaugeSource;
   /** 1 while the SurrealQL parser answers (or is restarting), 0 once it cannot be recovered. */
   parserAvailable?: GaugeSource;
+  /** Behind `ssp_readiness_check{check}`; no series until supplied. */
+  readinessChecks?: ReadinessChecksSource;
 }
 
 /** One RPC method known at startup, so its duration series exists before its first call. */
@@ -48,6 +53,8 @@ export interface SspMetrics {
   recordParserRestart(): void;
   /** One snapshot saved, taking `seconds`. */
   recordSnapshot(seconds: number): void;
+  /** One snapshot save that failed (disk full, unwritable, …). */
+  recordSnapshotFailure(): void;
   /** One finished RPC; `code` is the gRPC status code number (0 = OK). */
   recordRpc(service: string, method: string, code: number, milliseconds: number): void;
   /**
@@ -81,6 +88,8 @@ export const METRIC_SNAPSHOT_DURATION = "ssp_snapshot_duration_seconds";
 export const METRIC_STALE_INGESTS_TOTAL = "ssp_stale_ingests_total";
 export const METRIC_PARSER_RESTARTS_TOTAL = "ssp_parser_restarts_total";
 export const METRIC_PARSER_AVAILABLE = "ssp_parser_available";
+export const METRIC_SNAPSHOT_FAILURES_TOTAL = "ssp_snapshot_failures_total";
+export const METRIC_READINESS_CHECK = "ssp_readiness_check";
 
 export const INGEST_OPS: readonly IngestOp[] = ["create", "update", "delete"];
 export const EDGE_OPERATIONS: readonly EdgeOperation[] = ["create", "update", "delete"];
@@ -124,6 +133,9 @@ export function createSspMetrics(
   const parserRestartsTotal = meter.createCounter(METRIC_PARSER_RESTARTS_TOTAL, {
     description: "Fresh SurrealQL parser instances started after one trapped (a query the limits let through broke the parser).",
   });
+  const snapshotFailuresTotal = meter.createCounter(METRIC_SNAPSHOT_FAILURES_TOTAL, {
+    description: "Snapshot saves that failed (the reason is logged and in /health/ready while it lasts).",
+  });
   const edgeOpsTotal = meter.createCounter(METRIC_EDGE_OPERATIONS_TOTAL, {
     description: "Edge operations written to SurrealDB (or queued in the outbox), by operation.",
   });
@@ -153,8 +165,18 @@ export function createSspMetrics(
     () => sources.parserAvailable ?? (() => 1),
   );
 
+  meter
+    .createObservableGauge(METRIC_READINESS_CHECK, {
+      description: "Each readiness check: 1 while it passes, 0 while it fails (the reason is in /health/ready).",
+    })
+    .addCallback(async (result: ObservableResult) => {
+      const checks = (await sources.readinessChecks?.()) ?? {};
+      for (const [check, ok] of Object.entries(checks)) result.observe(ok ? 1 : 0, { check });
+    });
+
   staleTotal.add(0);
   parserRestartsTotal.add(0);
+  snapshotFailuresTotal.add(0);
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
   // Attribute objects are cached per (table, op) so the hot path allocates nothing.
@@ -195,6 +217,9 @@ export function createSspMetrics(
     recordSnapshot(seconds) {
       snapshotDuration.record(seconds);
     },
+    recordSnapshotFailure() {
+      snapshotFailuresTotal.add(1);
+    },
     recordRpc(service, method, code, milliseconds) {
       rpcDuration.record(milliseconds, rpcAttributes(service, method, code));
     },
@@ -217,6 +242,7 @@ export function createNoopSspMetrics(): SspMetrics {
     recordEdgeOperations: nothing,
     recordParserRestart: nothing,
     recordSnapshot: nothing,
+    recordSnapshotFailure: nothing,
     recordRpc: nothing,
     declareTable: nothing,
     observeGauges: nothing,

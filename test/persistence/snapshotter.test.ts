@@ -225,4 +225,24 @@ describe("snapshotter", () => {
     expect(h.errors.length, "retries are paced, not a tight loop").toBeLessThan(4);
     await h.snapshotter.close();
   });
+
+  it("holds the last failure, whoever asked for the save, until a save succeeds", async () => {
+    const dir = await tempDir();
+    const failed: unknown[] = [];
+    const snapshotter = new Snapshotter({
+      file: path.join(dir, "missing", "state.snapshot"),
+      capture: () => ({ state: { n: 1 }, journalPosition: 1 }),
+      debounceMs: 60_000,
+      onFailed: (error) => failed.push(error),
+    });
+    expect(snapshotter.failure).toBeUndefined();
+    await expect(snapshotter.saveNow()).rejects.toMatchObject({ code: "ENOENT" });
+    expect((snapshotter.failure?.error as NodeJS.ErrnoException).code).toBe("ENOENT");
+    expect(failed).toHaveLength(1);
+    await mkdir(path.join(dir, "missing"));
+    await snapshotter.saveNow();
+    expect(snapshotter.failure).toBeUndefined();
+    expect(failed).toHaveLength(1);
+    await snapshotter.close();
+  });
 });

@@ -23,14 +23,26 @@ export interface SspProcess {
   waitForLog(match: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+export interface SpawnOptions {
+  /**
+   * RLIMIT_FSIZE for the process, set with /bin/sh's `ulimit -f` as 512-byte
+   * blocks (a shell that counts 1024-byte blocks doubles it): a write past it
+   * fails with EFBIG, as on a full disk. Node ignores SIGXFSZ, so the process
+   * lives on.
+   */
+  readonly fileSizeLimitBytes?: number;
+}
+
 /** Without SPOOKY_DATA_DIR the process gets a fresh temp dir, never the repository's data/. */
-export function spawnSsp(env: Record<string, string>): SspProcess {
+export function spawnSsp(env: Record<string, string>, options: SpawnOptions = {}): SspProcess {
   const dataDir = env.SPOOKY_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "ssp-process-"));
-  const child = spawn(
-    NODE,
-    ["--no-warnings", "--experimental-transform-types", "--import", "./test/support/ts-resolve.mjs", "src/main.ts"],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? "", SPOOKY_DATA_DIR: dataDir, ...env } },
-  );
+  const args = ["--no-warnings", "--experimental-transform-types", "--import", "./test/support/ts-resolve.mjs", "src/main.ts"];
+  const limit = options.fileSizeLimitBytes;
+  const [command, argv] =
+    limit === undefined
+      ? [NODE, args]
+      : ["/bin/sh", ["-c", `ulimit -f ${Math.floor(limit / 512)} && exec "$0" "$@"`, NODE, ...args]];
+  const child = spawn(command, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", SPOOKY_DATA_DIR: dataDir, ...env } });
   let out = "";
   let err = "";
   const listeners = new Set<() => void>();

@@ -54,11 +54,13 @@ describe("GET /metrics", () => {
       ["ssp_outbox_pending", "gauge"],
       ["ssp_snapshot_duration_seconds", "histogram"],
       ["ssp_stale_ingests_total", "counter"],
+      ["ssp_snapshot_failures_total", "counter"],
       ["rpc_server_duration", "histogram"],
     ];
     for (const [name, type] of expected) expect(families.get(name)?.type, name).toBe(type);
 
     expect(valueOf(families, "ssp_stale_ingests_total")).toBe(0);
+    expect(valueOf(families, "ssp_snapshot_failures_total")).toBe(0);
     for (const operation of ["create", "update", "delete"]) {
       expect(valueOf(families, "ssp_edge_operations_total", { operation })).toBe(0);
     }

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { Operation, StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import type { Core } from "../../src/server/core.js";
+import { checkStates } from "../../src/server/readiness.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { SPAN_CIRCUIT_INGEST, type Telemetry, createLogger, setupTelemetry } from "../../src/telemetry/index.js";
-import { createFakeCore } from "../support/fake-core.js";
+import { createFakeCore, type FakeCore } from "../support/fake-core.js";
 import { parsePrometheusText, valueOf } from "./prometheus-text.js";
 
 const SECRET = "wiring-secret";
@@ -22,11 +23,12 @@ const CALLER_SPAN_ID = "b7ad6b7169203331";
 const exporter = new InMemorySpanExporter();
 let telemetry: Telemetry;
 let server: RunningServer;
+let fake: FakeCore;
 
 beforeAll(async () => {
   telemetry = await setupTelemetry({ serviceVersion: "9.9.9", spanExporter: exporter, env: {} });
   const logger = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
-  const fake = createFakeCore();
+  fake = createFakeCore();
   const core: Core = {
     ...fake,
     ingest: (changes) => telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, () => fake.ingest?.(changes) ?? Promise.reject(new Error("no ingest"))),
@@ -40,6 +42,7 @@ beforeAll(async () => {
     interceptors: [telemetry.rpcInterceptor()],
     routes: new Map([["/metrics", telemetry.prometheus]]),
   });
+  telemetry.metrics.observeGauges({ readinessChecks: async () => checkStates(await server.readiness()) });
 });
 
 afterAll(async () => {
@@ -55,6 +58,21 @@ describe("telemetry wired into the SSP server", () => {
     expect(valueOf(families, "ssp_views_active")).toBe(2);
     expect(valueOf(families, "ssp_watch_streams_active")).toBe(1);
     expect(valueOf(families, "ssp_outbox_pending")).toBe(0);
+  });
+
+  it("exports each readiness check as ssp_readiness_check{check}: 1 while it passes, 0 while it fails", async () => {
+    const scrape = async () => parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+    const passing = fake.ready;
+    try {
+      expect(valueOf(await scrape(), "ssp_readiness_check", { check: "server" })).toBe(1);
+      fake.ready = { ready: false, checks: { journal: { ok: false, detail: "cannot write" }, outbox: { ok: true } } };
+      const families = await scrape();
+      expect(valueOf(families, "ssp_readiness_check", { check: "journal" })).toBe(0);
+      expect(valueOf(families, "ssp_readiness_check", { check: "outbox" })).toBe(1);
+      expect(valueOf(families, "ssp_readiness_check", { check: "server" })).toBe(1);
+    } finally {
+      fake.ready = passing;
+    }
   });
 
   it("continues the caller's trace through an authenticated Ingest, with the core's work as a child", async () => {

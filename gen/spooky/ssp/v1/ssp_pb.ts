@@ -12,6 +12,11 @@
 //   a record link (SurrealDB's `RecordId` type) is written as the object
 //   `{"$rid": "user:1"}`. A plain string `"user:1"` stays a string: SurrealDB never
 //   equates the two.
+// - Numbers in record bodies and view parameters must be finite: NaN, Infinity
+//   and -Infinity (which binary protobuf can carry in a Struct) are refused with
+//   INVALID_ARGUMENT naming where they are. The proto3 JSON mapping has no form
+//   for them in a Struct, so SSP could neither send them to JSON clients nor keep
+//   them across a restart.
 // - Every RPC except grpc.health.v1 needs `authorization: Bearer <secret>` metadata,
 //   checked before the request body is read: without it, UNAUTHENTICATED.
 // - A request message larger than SSP_MAX_MESSAGE_BYTES (16 MiB by default), on the
@@ -66,6 +71,8 @@ export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
    * `"abc"` for `user:abc`). Anything else (another record, the id as a plain
    * string "user:1", null) is INVALID_ARGUMENT, and a batch holding such a
    * change is refused whole. The stored record's `id` is always `id` above.
+   * Every number in it must be finite (NaN or ±Infinity: INVALID_ARGUMENT, and
+   * nothing of the request is applied).
    *
    * @generated from field: google.protobuf.Struct record = 4;
    */
@@ -340,7 +347,8 @@ export type RegisterViewRequest = Message<"spooky.ssp.v1.RegisterViewRequest"> &
   surql: string;
 
   /**
-   * The query's parameters: `$room` in the query is `params.room`.
+   * The query's parameters: `$room` in the query is `params.room`. Every number
+   * in them must be finite (NaN or ±Infinity: INVALID_ARGUMENT).
    *
    * @generated from field: google.protobuf.Struct params = 3;
    */
