@@ -20,6 +20,15 @@ export {
   type JournalRecord,
   type JournalStats,
 } from "./journal.js";
+export {
+  endIncarnation,
+  incarnationFile,
+  loadIncarnation,
+  saveIncarnation,
+  startIncarnation,
+  type IncarnationRecord,
+  type StartIncarnationOptions,
+} from "./incarnation.js";
 export { dataPaths, recover, type DataPaths, type RecoverOptions, type Recovered } from "./recover.js";
 export {
   SNAPSHOT_FORMAT_VERSION,
