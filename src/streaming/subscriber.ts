@@ -8,9 +8,11 @@
  * client resumes from the cursors the error carries.
  *
  * Every queued message carries the journal position of the state it shows, and
- * is handed to the consumer only once the delivery gate says that position is
- * durable (see DeliveryGate). Positions are queued in non-decreasing order (the
- * hub pushes in journal order), so checking the head of the queue is enough.
+ * leaves the queue only from its head and only once the delivery gate says that
+ * position is durable (see DeliveryGate): nothing is ever handed out early, and
+ * queue order (so per-view order) is kept. The hub pushes in journal order, so
+ * positions rarely go down (only a new stream's replayed deltas, all at or below
+ * its own position), and waiting on the head alone delays nothing by much.
  *
  * Invariants: for each followed view, `lastQueued` is the sequence of the last
  * snapshot or delta queued for it, and the deltas queued after it are exactly
