@@ -4,9 +4,10 @@
  * each round opens a stream, starts WRITERS concurrent writers, and SIGKILLs
  * the server the moment the stream receives its first delta. After the restart
  * the stream's last cursor is resumed twice, right away and after five more
- * acknowledged creates. Each time the client's membership, rebuilt from what
- * it held plus what the resumed stream sends (deltas after the cursor, or a
- * snapshot marked reset), must equal GetView; and no sequence number may ever
+ * acknowledged creates; a cursor read from GetView right after the restart must
+ * continue through those creates exactly. Each time the client's membership,
+ * rebuilt from what it held plus what the resumed stream sends (deltas after
+ * the cursor, or a snapshot marked reset), must equal GetView; no sequence may ever
  * come with two different contents (every delta streamed or acknowledged is
  * recorded by sequence). A round's restarted server is the next round's server,
  * so N rounds cost N + 1 starts; LANES chains run side by side.
@@ -183,6 +184,7 @@ interface RoundResult {
   readonly cursorAhead: boolean;
   readonly resumedRightAway: "continued" | "reset";
   readonly resumedAfterWrites: "continued" | "reset";
+  readonly getViewCursor: "continued" | "reset";
 }
 
 /** One round on a running server; returns the restarted server for the next round. */
@@ -212,14 +214,19 @@ async function crashRound(dir: string, server: Server, round: number, ledger: Se
   await writers;
   expect(await server.ssp.exited, where).toBe("SIGKILL");
   const restarted = await start(dir);
-  const sequenceAfterRestart = (await restarted.client.getView({ id: VIEW })).view!.sequence;
+  // A client that read GetView right after the restart holds a cursor that must continue exactly.
+  const incarnation = (await restarted.client.getServerInfo({})).incarnation;
+  const atRestart = await restarted.client.getView({ id: VIEW });
+  const sequenceAfterRestart = atRestart.view!.sequence;
+  const fromGetView: ClientView = { members: new Map(atRestart.members.map((m) => [m.id, m.version])), sequence: sequenceAfterRestart, incarnation };
   const resumedRightAway = await resume(restarted, view, ledger, `${where}, resumed right after the restart`);
   for (let i = 0; i < 5; i++) {
     const answer = await restarted.client.ingest({ change: { op: Operation.CREATE, id: `item:r${round}after${i}`, record: { i } as never } });
     for (const delta of answer.views) ledger.record(delta, `${where}, acknowledged create ${i} after the restart`);
   }
   const resumedAfterWrites = await resume(restarted, view, ledger, `${where}, resumed after 5 acknowledged creates`);
-  return [restarted, { cursorAhead: view.sequence > sequenceAfterRestart, resumedRightAway, resumedAfterWrites }];
+  const getViewCursor = await resume(restarted, fromGetView, ledger, `${where}, GetView's cursor resumed after 5 acknowledged creates`);
+  return [restarted, { cursorAhead: view.sequence > sequenceAfterRestart, resumedRightAway, resumedAfterWrites, getViewCursor }];
 }
 
 async function lane(rounds: number, laneNo: number): Promise<RoundResult[]> {
@@ -256,6 +263,8 @@ describe("WatchDeltas resume across kill -9", () => {
     expect(results).toHaveLength(ROUNDS);
     // Delivery waits for durability: a cursor is never ahead of the restarted state.
     expect(results.filter((r) => r.cursorAhead)).toEqual([]);
+    // And a cursor the restarted server handed out continues without a reset.
+    expect(results.filter((r) => r.getViewCursor !== "continued")).toEqual([]);
   }, 60_000 + ROUNDS * 15_000);
 
   it("starts a new incarnation after a crash with the journal off, so an old cursor gets a reset snapshot", async () => {
