@@ -88,7 +88,7 @@ interface Applied<T> {
   readonly result: T;
   readonly edgeWrite: Promise<EdgeState> | undefined;
   /** Tells the hub, with the mutation's journal position (run right after the append). */
-  readonly announce?: (position: number) => void;
+  readonly announce: (position: number) => void;
 }
 
 type EdgeCounts = Record<EdgeOperation, number>;
@@ -112,10 +112,6 @@ export class SspCore implements Core {
   constructor(parts: CoreParts) {
     this.parts = parts;
     parts.hub.durable(parts.journal?.lastPosition ?? 0);
-  }
-
-  get incarnation(): string {
-    return this.parts.incarnation;
   }
 
   /**
@@ -302,11 +298,15 @@ export class SspCore implements Core {
     const { applied, durable } = await this.queue.run(() => {
       const applied = apply();
       let durable: Promise<unknown> | undefined;
+      let position = 0;
       if (journal !== undefined) {
+        const before = journal.lastAppendedPosition;
         durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
         this.track(durable);
+        // A refused append (a failed journal) takes no position: never deliver it; the hub is halted next.
+        position = journal.lastAppendedPosition > before ? journal.lastAppendedPosition : Number.POSITIVE_INFINITY;
       }
-      applied.announce?.(this.appliedPosition());
+      applied.announce(position);
       snapshotter.schedule();
       return { applied, durable };
     });
