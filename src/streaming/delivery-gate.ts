@@ -17,6 +17,7 @@ export interface GateWaiter {
 export class DeliveryGate {
   private durable: number;
   private readonly waiting = new Set<GateWaiter>();
+  private failure: Error | undefined;
 
   constructor(position = 0) {
     this.durable = position;
@@ -34,6 +35,16 @@ export class DeliveryGate {
   advance(position: number): void {
     if (position <= this.durable) return;
     this.durable = position;
+    for (const waiter of [...this.waiting]) waiter.wake();
+  }
+
+  /** Set once nothing can become durable any more: what waits will never be delivered. */
+  get halted(): Error | undefined {
+    return this.failure;
+  }
+
+  halt(error: Error): void {
+    this.failure ??= error;
     for (const waiter of [...this.waiting]) waiter.wake();
   }
 

@@ -79,6 +79,8 @@ export class DeltaHub {
    */
   halt(error: Error): void {
     this.halted ??= error;
+    // Streams that already finished (close()) but still wait for durability are the gate's to end.
+    this.gate.halt(error);
     for (const subscriber of [...this.subscribers]) subscriber.fail(error);
   }
 

@@ -159,9 +159,9 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
     if (this.size() === 0) this.settleWaiters();
   }
 
-  /** Ends at once with an error; queued messages are dropped. */
+  /** Ends at once with an error; queued messages are dropped. Also ends a finishing stream. */
   fail(error: Error): void {
-    if (!this.isOpen && this.failureAt === undefined) return;
+    if (this.ended || this.failure !== undefined) return;
     this.failureAt = undefined;
     this.options.gate.cancel(this);
     this.dropQueue();
@@ -214,13 +214,23 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
       this.ended = true;
       return Promise.resolve(DONE);
     }
-    // Nothing durable to hand out yet: wait for a push or for the gate.
-    if (this.size() > 0 || this.failureAt !== undefined) this.options.gate.wait(this);
+    // Nothing durable to hand out yet: wait for a push or for the gate (unless it never will).
+    const halted = this.options.gate.halted;
+    if (halted !== undefined && this.heldBack()) {
+      this.fail(halted);
+      return this.next();
+    }
+    if (this.heldBack()) this.options.gate.wait(this);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** The durable position advanced: hand waiting consumers what became deliverable. */
+  /** The durable position advanced (or never will): hand waiting consumers what became deliverable. */
   wake(): void {
+    const halted = this.options.gate.halted;
+    if (halted !== undefined && this.heldBack()) {
+      this.fail(halted);
+      return;
+    }
     if (this.failureAt !== undefined && this.options.gate.isDurable(this.failureAt.position)) {
       this.fail(this.failureAt.error);
       return;
@@ -275,6 +285,11 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
     this.queue.push(message);
     this.positions.push(position);
     if (this.waiters.length > 0) this.options.gate.wait(this);
+  }
+
+  /** Something is queued (or a failure pending) that waits for the gate. */
+  private heldBack(): boolean {
+    return this.size() > 0 || this.failureAt !== undefined;
   }
 
   /** Resolves waiting consumers with the durable head of the queue; waits on the gate for the rest. */

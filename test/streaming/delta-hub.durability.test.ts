@@ -103,4 +103,17 @@ describe("DeltaHub: delivery waits for durability", () => {
     await reader.settle();
     expect([summarize(reader.take()), reader.done]).toEqual([["delta v@1 CREATED a:2=1"], true]);
   });
+
+  it("ends a closed stream still waiting for durability when the hub halts", async () => {
+    const { circuit, hub } = createWorld();
+    hub.viewRegistered("v", "c", circuit.register("v", "c", ["a:1"]));
+    const reader = read(hub.subscribe(request({ viewIds: ["v"] }), signal()));
+    hub.publish(circuit.add("v", "a:2"), 1);
+    hub.close();
+    await reader.settle();
+    const halted = new Error("journal failed");
+    hub.halt(halted);
+    await reader.settle();
+    expect([summarize(reader.take()), reader.error]).toEqual([["snapshot v@0 [a:1=1]"], halted]);
+  });
 });
