@@ -10,6 +10,8 @@
  *   // is journaled); const durable = journal.append(m); snapshotter.schedule();
  *   // then `await durable` before answering.
  *   // shutdown: await snapshotter.close(); await journal.close();
+ * and, after recovery and before serving, startIncarnation({ dir, discarded, journal })
+ * names the lineage of states (endIncarnation after a clean shutdown).
  */
 export { jsonChunks, type JsonChunkOptions } from "./chunked-json.js";
 export {
