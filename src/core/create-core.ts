@@ -5,13 +5,16 @@
  * last acknowledged mutation), open SurrealDB and the edge outbox, and, when a
  * state was restored, resync the edges from it (SurrealDB may have missed writes
  * that were acknowledged while it was away, or been changed behind SSP's back).
+ * Then the incarnation is decided (kept only when recovery proves that every
+ * sequence a client may have seen is in the restored state; see
+ * persistence/incarnation.ts) and recorded before anything is served.
  */
 import path from "node:path";
 import type { Logger } from "pino";
 import { Circuit, sharedParser, type CircuitSnapshot, type SurrealQLParser } from "../circuit/index.js";
 import type { Config } from "../config.js";
 import { openEdgeStore } from "../edges/index.js";
-import { Snapshotter, recover } from "../persistence/index.js";
+import { Snapshotter, endIncarnation, recover, startIncarnation } from "../persistence/index.js";
 import { DeltaHub } from "../streaming/index.js";
 import type { Telemetry } from "../telemetry/index.js";
 import { replayEntry, type JournalEntry } from "./journal-entry.js";
@@ -66,7 +69,13 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
 
   const journal = config.journal ? recovered.journal : undefined;
   if (journal === undefined) await recovered.journal.close();
-  const hub = new DeltaHub(circuitViewSource(circuit), config.watch);
+  const incarnation = await startIncarnation({
+    dir: config.dataDir,
+    discarded: recovered.discarded !== undefined,
+    journal: config.journal,
+  });
+  logger.info({ incarnation }, "incarnation");
+  const hub = new DeltaHub(circuitViewSource(circuit), { ...config.watch, incarnation });
   let core: SspCore | undefined;
   const snapshotter = new Snapshotter<CircuitSnapshot>({
     file: recovered.paths.snapshotFile,
@@ -93,6 +102,8 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     outboxReadyLimit: config.outboxReadyLimit,
     parser,
     viewLimits: config.viewLimits,
+    incarnation,
+    stoppedCleanly: () => endIncarnation(config.dataDir, incarnation),
   });
   telemetry.metrics.observeGauges({ parserAvailable: () => (parser.health().state === "unrecoverable" ? 0 : 1) });
   return core;

@@ -4,16 +4,25 @@
  *
  * A mutation is one task of the writer queue, and every step of that task is
  * synchronous: apply to the circuit (which validates first and throws before
- * changing anything), publish the deltas to the hub, append to the journal and
- * hand the edge writes to the edge store (both assign their order on the call).
- * So the circuit, the journal, the streams and SurrealDB all see mutations in one
- * order. The RPC then waits, outside the queue, for the journal's fsync and the
- * edge commit (or the outbox), which is what lets both group-commit the mutations
- * that arrive together.
+ * changing anything), hand the edge writes to the edge store, append to the
+ * journal (both assign their order on the call) and hand the deltas to the hub
+ * with the journal position. So the circuit, the journal, the streams and
+ * SurrealDB all see mutations in one order. The RPC then waits, outside the
+ * queue, for the journal's fsync and the edge commit (or the outbox), which is
+ * what lets both group-commit the mutations that arrive together.
+ *
+ * What reaches a client is durable. The hub delivers a message only once the
+ * journal position of the state it shows is fsynced (hub.durable is told after
+ * each group commit), and GetView/ListViews answer once the state they read is.
+ * After a crash, recovery replays every fsynced entry, and the circuit is
+ * deterministic, so each (view, sequence) a client saw names the same delta
+ * after the restart and a cursor continues exactly. What recovery cannot prove
+ * (the journal off, a state set aside) changes the incarnation instead, so old
+ * cursors get a reset snapshot.
  *
  * Once the journal has failed, nothing can be made durable and the circuit may
- * hold a mutation that is not: every mutation and read is refused (UNAVAILABLE)
- * and readiness fails until a restart recovers from disk.
+ * hold a mutation that is not: every mutation and read is refused (UNAVAILABLE),
+ * open streams end, and readiness fails until a restart recovers from disk.
  */
 import type { Logger } from "pino";
 import {
@@ -43,7 +52,7 @@ import type {
   WatchEvent,
   WatchRequest,
 } from "../server/core.js";
-import type { DeltaHub, WatchMessage } from "../streaming/index.js";
+import { DeliveryHaltedError, type DeltaHub, type WatchMessage } from "../streaming/index.js";
 import {
   ATTR_SSP_EDGE_OPERATIONS,
   ATTR_SSP_VIEWS_AFFECTED,
@@ -80,6 +89,10 @@ export interface CoreParts {
   readonly parser: SurrealQLParser;
   /** Bounds on a registered view's query. */
   readonly viewLimits: QueryLimits;
+  /** The lineage of states that sequence numbers belong to (see create-core). */
+  readonly incarnation: string;
+  /** Told after close() saved the final state: what clients saw is all on disk. */
+  readonly stoppedCleanly?: () => Promise<void>;
 }
 
 /** Times a registration waits for a restarting parser before answering UNAVAILABLE. */
@@ -89,6 +102,8 @@ const PARSER_WAITS = 3;
 interface Applied<T> {
   readonly result: T;
   readonly edgeWrite: Promise<EdgeState> | undefined;
+  /** Tells the hub, with the mutation's journal position (run right after the append). */
+  readonly announce: (position: number) => void;
 }
 
 type EdgeCounts = Record<EdgeOperation, number>;
@@ -108,10 +123,13 @@ export class SspCore implements Core {
   private readonly queue = new WriterQueue();
   private readonly stopParserEvents: () => void;
   private journalFailureLogged = false;
+  /** The last journal append: it settles once every entry up to it is durable (or the journal failed). */
+  private lastAppend: Promise<unknown> = Promise.resolve();
 
   constructor(parts: CoreParts) {
     this.parts = parts;
     this.stopParserEvents = parts.parser.onEvent((event) => this.onParserEvent(event));
+    parts.hub.durable(parts.journal?.lastPosition ?? 0);
   }
 
   private onParserEvent(event: ParserEvent): void {
@@ -150,10 +168,9 @@ export class SspCore implements Core {
         return r;
       });
       this.recordIngest(changes, result.stale, (performance.now() - started) / 1000);
-      hub.publish(result.views);
       const edgeWrite =
         result.views.length === 0 ? undefined : this.writeEdges(countDeltas(result.views), () => edges.applyIngest(result.views));
-      return { result, edgeWrite };
+      return { result, edgeWrite, announce: (position) => hub.publish(result.views, position) };
     });
     return { ...result, edges: edgeState };
   }
@@ -176,10 +193,9 @@ export class SspCore implements Core {
     const { circuit, edges, hub, viewLimits } = this.parts;
     const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
       const result = circuit.registerView(spec, viewLimits);
-      hub.viewRegistered(spec.id, spec.clientId, result.replaced);
       const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
       const edgeWrite = this.writeEdges(counts, () => edges.applyRegister(spec, result.view.members, result.replaced));
-      return { result, edgeWrite };
+      return { result, edgeWrite, announce: (position) => hub.viewRegistered(spec.id, spec.clientId, result.replaced, position) };
     });
     return { view: result.view, replaced: result.replaced, edges: edgeState };
   }
@@ -188,9 +204,12 @@ export class SspCore implements Core {
     const { circuit, edges, hub } = this.parts;
     const { edges: edgeState } = await this.mutate({ kind: "unregister", id }, () => {
       const result = circuit.unregisterView(id);
-      hub.viewUnregistered(id, result.view.sequence);
       const counts = { ...NO_OPERATIONS, delete: result.view.members.length };
-      return { result, edgeWrite: this.writeEdges(counts, () => edges.applyUnregister(id)) };
+      return {
+        result,
+        edgeWrite: this.writeEdges(counts, () => edges.applyUnregister(id)),
+        announce: (position) => hub.viewUnregistered(id, result.view.sequence, position),
+      };
     });
     return { edges: edgeState };
   }
@@ -200,33 +219,56 @@ export class SspCore implements Core {
     const { edges: edgeState } = await this.mutate({ kind: "reset" }, () => {
       const removed = circuit.listViews().reduce((sum, view) => sum + view.memberCount, 0);
       circuit.reset();
-      hub.reset();
-      return { result: undefined, edgeWrite: this.writeEdges({ ...NO_OPERATIONS, delete: removed }, () => edges.applyReset()) };
+      return {
+        result: undefined,
+        edgeWrite: this.writeEdges({ ...NO_OPERATIONS, delete: removed }, () => edges.applyReset()),
+        announce: (position) => hub.reset(position),
+      };
     });
     return { edges: edgeState };
   }
 
-  getView(id: string): ViewState | undefined {
+  /**
+   * The view as of the last mutation applied, answered once that mutation is
+   * durable: its sequence is then one a WatchDeltas cursor continues from, and
+   * never one a crash could give to other content.
+   */
+  async getView(id: string): Promise<ViewState | undefined> {
     this.assertJournalWritable();
-    return this.parts.circuit.getView(id);
+    const view = this.parts.circuit.getView(id);
+    await this.durableNow();
+    return view;
   }
 
-  listViews(clientId?: string) {
+  /** Like getView: the views as of the last mutation applied, once it is durable. */
+  async listViews(clientId?: string) {
     this.assertJournalWritable();
-    return this.parts.circuit.listViews(clientId);
+    const views = this.parts.circuit.listViews(clientId);
+    await this.durableNow();
+    return views;
   }
 
   async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
     this.assertJournalWritable();
-    const stream = this.parts.hub.subscribe(
-      {
-        viewIds: request.viewIds,
-        clientId: request.clientId,
-        resumeFrom: request.resumeFrom,
-        includeRecords: request.includeRecords,
-      },
-      signal,
-    );
+    const position = this.appliedPosition();
+    let stream: AsyncIterable<WatchMessage>;
+    try {
+      stream = this.parts.hub.subscribe(
+        {
+          viewIds: request.viewIds,
+          clientId: request.clientId,
+          resumeFrom: request.resumeFrom,
+          incarnation: request.incarnation,
+          includeRecords: request.includeRecords,
+        },
+        signal,
+        position,
+      );
+    } catch (err) {
+      // "No such view" describes the state too: not before that state is durable.
+      await this.lastAppend.catch(() => undefined);
+      throw err;
+    }
     for await (const message of stream) {
       if (message.kind === "snapshot") addSpanEvent(EVENT_STREAM_SNAPSHOT, { [ATTR_SSP_VIEW_ID]: message.viewId });
       yield this.toWatchEvent(message);
@@ -270,6 +312,7 @@ export class SspCore implements Core {
       records: stats.records,
       streams: this.parts.hub.streamCount(),
       outboxPending: this.parts.edges.pending(),
+      incarnation: this.parts.incarnation,
     };
   }
 
@@ -317,6 +360,7 @@ export class SspCore implements Core {
     const saved = await snapshotter.close();
     logger.info({ bytes: saved.bytes, duration_ms: Math.round(saved.durationMs) }, "state saved");
     await journal?.close();
+    await this.parts.stoppedCleanly?.();
     await edges.close();
   }
 
@@ -333,7 +377,15 @@ export class SspCore implements Core {
       this.assertJournalWritable();
       const applied = apply();
       let durable: Promise<unknown> | undefined;
-      if (journal !== undefined) durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
+      let position = 0;
+      if (journal !== undefined) {
+        const before = journal.lastAppendedPosition;
+        durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
+        this.track(durable);
+        // A refused append (a failed journal) takes no position: never deliver it; the hub is halted next.
+        position = journal.lastAppendedPosition > before ? journal.lastAppendedPosition : Number.POSITIVE_INFINITY;
+      }
+      applied.announce(position);
       snapshotter.schedule();
       return { applied, durable };
     });
@@ -355,6 +407,36 @@ export class SspCore implements Core {
   private assertJournalWritable(): void {
     const failure = this.parts.journal?.failure;
     if (failure !== undefined) throw journalUnavailable(failure);
+  }
+
+  /** The journal position of the state the circuit shows now (0 without a journal: nothing to wait for). */
+  private appliedPosition(): number {
+    return this.parts.journal?.lastAppendedPosition ?? 0;
+  }
+
+  /**
+   * Reports each group commit to the hub. Every append of a batch resolves after
+   * the batch's fsync, in order, so the first one to resolve already sees the
+   * whole batch in `lastPosition`; the rest report nothing new.
+   */
+  private track(append: Promise<unknown>): void {
+    const { hub, journal } = this.parts;
+    this.lastAppend = append;
+    append.then(
+      () => hub.durable(journal!.lastPosition),
+      (err: unknown) => hub.halt(new DeliveryHaltedError(`the journal cannot make mutations durable: ${(err as Error).message}`)),
+    );
+  }
+
+  /** Resolves once every mutation applied so far is durable; UNAVAILABLE if it never can be. */
+  private async durableNow(): Promise<void> {
+    const journal = this.parts.journal;
+    if (journal === undefined || journal.lastPosition >= journal.lastAppendedPosition) return;
+    try {
+      await this.lastAppend;
+    } catch (err) {
+      throw new DeliveryHaltedError(`the journal cannot make mutations durable: ${(err as Error).message}`);
+    }
   }
 
   /** Starts an edge write (synchronously, so its order is the call order) under an `edges.write` span. */

@@ -10,6 +10,8 @@
  *   // is journaled); const durable = journal.append(m); snapshotter.schedule();
  *   // then `await durable` before answering.
  *   // shutdown: await snapshotter.close(); await journal.close();
+ * and, after recovery and before serving, startIncarnation({ dir, discarded, journal })
+ * names the lineage of states (endIncarnation after a clean shutdown).
  */
 export {
   DataDirLockedError,
@@ -27,6 +29,15 @@ export {
   type JournalRecord,
   type JournalStats,
 } from "./journal.js";
+export {
+  endIncarnation,
+  incarnationFile,
+  loadIncarnation,
+  saveIncarnation,
+  startIncarnation,
+  type IncarnationRecord,
+  type StartIncarnationOptions,
+} from "./incarnation.js";
 export { dataPaths, recover, type DataPaths, type RecoverOptions, type Recovered } from "./recover.js";
 export {
   SNAPSHOT_FORMAT_VERSION,

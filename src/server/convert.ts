@@ -114,6 +114,7 @@ export function watchRequestFromProto(req: WatchDeltasRequest): WatchRequest {
     viewIds: [...new Set(req.viewIds)],
     clientId: req.clientId === "" ? undefined : req.clientId,
     resumeFrom,
+    incarnation: req.incarnation === "" ? undefined : req.incarnation,
     includeRecords: req.includeRecords,
   };
 }
@@ -166,6 +167,7 @@ export function watchEventToProto(event: WatchEvent): MessageInitShape<typeof Wa
             members: event.members.map(memberToProto),
             records: event.records === undefined ? {} : (Object.fromEntries(event.records) as Record<string, JsonObject>),
             reset: event.reset,
+            incarnation: event.incarnation,
           },
         },
       };

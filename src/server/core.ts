@@ -51,6 +51,8 @@ export interface WatchRequest {
   readonly clientId: string | undefined;
   /** Last sequence received, per view id. */
   readonly resumeFrom: ReadonlyMap<string, number>;
+  /** The incarnation the cursors were received in; undefined: the current one. */
+  readonly incarnation: string | undefined;
   readonly includeRecords: boolean;
 }
 
@@ -63,8 +65,10 @@ export type WatchEvent =
       readonly members: readonly Member[];
       /** Bodies by record id text, only when the request asked for records. */
       readonly records?: ReadonlyMap<string, WireObject> | undefined;
-      /** True when a too-old resume cursor made this a fresh start. */
+      /** True when a resume cursor could not be honoured and this is a fresh start. */
       readonly reset: boolean;
+      /** The incarnation the sequence belongs to. */
+      readonly incarnation: string;
     }
   | {
       readonly kind: "delta";
@@ -86,6 +90,8 @@ export interface CoreInfo {
   readonly records: number;
   readonly streams: number;
   readonly outboxPending: number;
+  /** The incarnation sequence numbers belong to ("" when the core has none). */
+  readonly incarnation?: string | undefined;
 }
 
 export interface ResyncOutcome {

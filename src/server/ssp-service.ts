@@ -126,6 +126,7 @@ export function sspService({ core, version, startedAt }: SspServiceOptions): Ser
         records: BigInt(info.records),
         streams: info.streams,
         outboxPending: BigInt(info.outboxPending),
+        incarnation: info.incarnation ?? "",
       };
     },
 

@@ -10,12 +10,21 @@
  *
  * Each view has a bounded replay log shared by all streams, so a client that
  * reconnects with its cursors gets exactly the deltas it missed.
+ *
+ * Durability: every call that changes what streams see takes the journal
+ * position of its mutation, and subscribe() the position of the state the
+ * source shows now. The hub computes at once (so deltas, snapshots and bodies
+ * are read from the state they describe) but every message it queues waits in
+ * its stream until durable(position) covers it. Positions arrive in journal
+ * order, so each stream's queue stays in journal order and per-view order holds
+ * whatever mix of snapshots, deltas, "closed" and resets it holds.
  */
 import type { RecordId } from "../circuit/record-id.js";
 import type { Delta, ViewDelta, ViewState } from "../circuit/types.js";
+import { DeliveryGate } from "./delivery-gate.js";
 import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError } from "./errors.js";
 import { ReplayLog, type LogEntry } from "./replay-log.js";
-import { Subscriber } from "./subscriber.js";
+import { Subscriber, type Queued } from "./subscriber.js";
 import type {
   DeltaHubOptions,
   DeltaMessage,
@@ -33,7 +42,11 @@ export class DeltaHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly logs = new Map<string, ReplayLog>();
   private readonly now: () => number;
+  private readonly gate = new DeliveryGate();
+  private readonly incarnation: string;
   private closed = false;
+  /** Set when nothing can become durable any more: every stream ended with it. */
+  private halted: Error | undefined;
 
   constructor(
     private readonly source: ViewSource,
@@ -43,33 +56,60 @@ export class DeltaHub {
     requireInteger("queueLimit", options.queueLimit, 1);
     requireInteger("heartbeatMs", options.heartbeatMs, 0);
     this.now = options.now ?? Date.now;
+    this.incarnation = options.incarnation ?? "";
   }
 
   /**
-   * Delivers the deltas of one acknowledged mutation. Call it for every mutation,
-   * in order, right after the circuit applied it: a delta a stream already has
-   * (from a snapshot taken after the mutation) is dropped; bodies for
-   * includeRecords are read now, so they match the delta only if the circuit has
-   * not moved on.
+   * Everything up to journal position `position` is durable: messages waiting
+   * for it are delivered. Positions never go back.
    */
-  publish(deltas: readonly ViewDelta[]): void {
+  durable(position: number): void {
+    this.gate.advance(position);
+  }
+
+  /** The last position durable(…) reported. */
+  get durablePosition(): number {
+    return this.gate.position;
+  }
+
+  /**
+   * Nothing can become durable any more (the journal failed): every stream ends
+   * with `error` and no new stream opens. Messages still waiting are never
+   * delivered.
+   */
+  halt(error: Error): void {
+    this.halted ??= error;
+    // Streams that already finished (close()) but still wait for durability are the gate's to end.
+    this.gate.halt(error);
+    for (const subscriber of [...this.subscribers]) subscriber.fail(error);
+  }
+
+  /**
+   * The deltas of one mutation, at journal position `position` (0: durable
+   * already). Call it for every mutation, in order, right after the circuit
+   * applied it: a delta a stream already has (from a snapshot taken after the
+   * mutation) is dropped; bodies for includeRecords are read now, so they match
+   * the delta only if the circuit has not moved on. Streams deliver the deltas
+   * once durable(position) covered them.
+   */
+  publish(deltas: readonly ViewDelta[], position = 0): void {
     const bodies = new BodyCache(this.source);
-    for (const viewDelta of deltas) this.publishOne(viewDelta, bodies);
+    for (const viewDelta of deltas) this.publishOne(viewDelta, bodies, position);
   }
 
   /**
    * A view was registered (or re-registered, `replaced` being the change of
-   * membership). Streams of `clientId` that do not follow it yet start with its
-   * snapshot; streams that followed it only as another client's view get
-   * "closed" for it.
+   * membership) by the mutation at `position`. Streams of `clientId` that do not
+   * follow it yet start with its snapshot; streams that followed it only as
+   * another client's view get "closed" for it.
    */
-  viewRegistered(viewId: string, clientId: string, replaced?: ViewDelta): void {
+  viewRegistered(viewId: string, clientId: string, replaced?: ViewDelta, position = 0): void {
     for (const subscriber of [...(this.byView.get(viewId) ?? [])]) {
       const viaClient = !subscriber.explicitViews.has(viewId);
-      if (viaClient && subscriber.clientId !== clientId) this.closeFor(subscriber, viewId);
+      if (viaClient && subscriber.clientId !== clientId) this.closeFor(subscriber, viewId, position);
     }
     const bodies = new BodyCache(this.source);
-    if (replaced !== undefined) this.publishOne(replaced, bodies);
+    if (replaced !== undefined) this.publishOne(replaced, bodies, position);
     const clientStreams = this.byClient.get(clientId);
     if (clientStreams === undefined || clientStreams.size === 0) return;
     const view = this.source.getView(viewId);
@@ -83,22 +123,25 @@ export class DeltaHub {
       const snapshot = subscriber.includeRecords
         ? (withRecords ??= this.snapshotOf(view, bodies, true, false))
         : (bare ??= this.snapshotOf(view, bodies, false, false));
-      subscriber.snapshot(viewId, snapshot);
+      subscriber.snapshot(viewId, snapshot, position);
     }
   }
 
-  /** A view was removed: its followers get "closed" and its replay log goes. */
-  viewUnregistered(viewId: string, lastSequence: number): void {
+  /** A view was removed (at `position`): its followers get "closed" and its replay log goes. */
+  viewUnregistered(viewId: string, lastSequence: number, position = 0): void {
     this.logs.delete(viewId);
     for (const subscriber of [...(this.byView.get(viewId) ?? [])]) {
-      this.closeFor(subscriber, viewId, lastSequence);
+      this.closeFor(subscriber, viewId, position, lastSequence);
     }
   }
 
-  /** The state was reset: every stream ends with a ResetError; the hub stays open. */
-  reset(): void {
+  /**
+   * The state was reset (at `position`): every stream ends with a ResetError once
+   * that is durable, and takes nothing more meanwhile; the hub stays open.
+   */
+  reset(position = 0): void {
     this.logs.clear();
-    for (const subscriber of [...this.subscribers]) subscriber.fail(new ResetError());
+    for (const subscriber of [...this.subscribers]) subscriber.failAt(new ResetError(), position);
   }
 
   /**
@@ -107,8 +150,12 @@ export class DeltaHub {
    * HubClosedError after close(). The stream ends when `signal` aborts, when
    * the consumer stops iterating, on close() (cleanly, after what is queued) or
    * with an error (StreamOverflowError, ResetError).
+   *
+   * `position` is the journal position of the state the source shows now: the
+   * stream's snapshots are delivered once it is durable.
    */
-  subscribe(request: WatchRequest, signal: AbortSignal): AsyncIterableIterator<WatchMessage> {
+  subscribe(request: WatchRequest, signal: AbortSignal, position = 0): AsyncIterableIterator<WatchMessage> {
+    if (this.halted !== undefined) throw this.halted;
     if (this.closed) throw new HubClosedError();
     const clientId = request.clientId === "" ? undefined : request.clientId;
     validate(request, clientId);
@@ -137,6 +184,7 @@ export class DeltaHub {
         clientId,
         explicitViews: new Set(request.viewIds),
         onEnd: (ended) => this.forget(ended),
+        gate: this.gate,
       },
       signal,
     );
@@ -147,9 +195,11 @@ export class DeltaHub {
     this.subscribers.add(subscriber);
     if (clientId !== undefined) this.index(this.byClient, clientId, subscriber);
     const bodies = new BodyCache(this.source);
+    // Cursors of another incarnation may name sequences this one issued for other content.
+    const sameIncarnation = request.incarnation === undefined || request.incarnation === "" || request.incarnation === this.incarnation;
     for (const [id, view] of views) {
       this.index(this.byView, id, subscriber);
-      this.start(subscriber, view, request.resumeFrom.get(id), bodies);
+      this.start(subscriber, view, request.resumeFrom.get(id), sameIncarnation, bodies, position);
     }
     return subscriber;
   }
@@ -165,7 +215,7 @@ export class DeltaHub {
     return this.subscribers.size;
   }
 
-  private publishOne(viewDelta: ViewDelta, bodies: BodyCache): void {
+  private publishOne(viewDelta: ViewDelta, bodies: BodyCache, position: number): void {
     // After close() nobody can resume from this process: keep no logs.
     if (this.closed || viewDelta.deltas.length === 0) return;
     const followers = this.byView.get(viewDelta.viewId);
@@ -182,6 +232,7 @@ export class DeltaHub {
     const needsBodies = log !== undefined || someWantRecords(followers);
     const entry: LogEntry = {
       sequence: viewDelta.sequence,
+      position,
       bare,
       withRecords: needsBodies ? { ...bare, deltas: viewDelta.deltas.map((d) => withBody(d, bodies)) } : bare,
     };
@@ -191,22 +242,39 @@ export class DeltaHub {
       if (subscriber.offer(viewDelta.viewId, entry) !== "gap") continue;
       // The stream missed a delta (publish was skipped for it): replace its state.
       const view = this.source.getView(viewDelta.viewId);
-      if (view !== undefined) subscriber.snapshot(viewDelta.viewId, this.snapshotOf(view, bodies, subscriber.includeRecords, true));
+      if (view !== undefined) {
+        subscriber.snapshot(viewDelta.viewId, this.snapshotOf(view, bodies, subscriber.includeRecords, true), position);
+      }
     }
   }
 
-  /** A view's first messages in a new stream: a snapshot, or the replay after a cursor. */
-  private start(subscriber: Subscriber, view: ViewState, cursor: number | undefined, bodies: BodyCache): void {
+  /**
+   * A view's first messages in a new stream: a snapshot (at `position`), or the
+   * replay after a cursor (each entry at its own position). A cursor equal to the
+   * view's sequence continues with nothing to replay; one ahead of it, older than
+   * the log, or of another incarnation gets a snapshot marked reset.
+   */
+  private start(
+    subscriber: Subscriber,
+    view: ViewState,
+    cursor: number | undefined,
+    sameIncarnation: boolean,
+    bodies: BodyCache,
+    position: number,
+  ): void {
     const id = view.spec.id;
-    if (cursor !== undefined) {
+    if (cursor !== undefined && sameIncarnation) {
       const missed = cursor === view.sequence ? [] : this.logs.get(id)?.since(cursor, view.sequence);
       if (missed !== undefined) {
-        const messages = missed.map((entry) => (subscriber.includeRecords ? entry.withRecords : entry.bare));
+        const messages = missed.map((entry) => ({
+          message: subscriber.includeRecords ? entry.withRecords : entry.bare,
+          position: entry.position,
+        }));
         subscriber.start(id, view.sequence, messages, cursor);
         return;
       }
     }
-    const snapshot = this.snapshotOf(view, bodies, subscriber.includeRecords, cursor !== undefined);
+    const snapshot: Queued = { message: this.snapshotOf(view, bodies, subscriber.includeRecords, cursor !== undefined), position };
     subscriber.start(id, view.sequence, [snapshot]);
   }
 
@@ -217,6 +285,7 @@ export class DeltaHub {
       sequence: view.sequence,
       members: view.members,
       reset,
+      incarnation: this.incarnation,
     };
     if (!includeRecords) return snapshot;
     const records = new Map<string, RecordBody>();
@@ -237,10 +306,10 @@ export class DeltaHub {
     return log;
   }
 
-  private closeFor(subscriber: Subscriber, viewId: string, sequence?: number): void {
+  private closeFor(subscriber: Subscriber, viewId: string, position: number, sequence?: number): void {
     const last = sequence ?? subscriber.lastQueuedSequence(viewId) ?? 0;
     this.unindex(this.byView, viewId, subscriber);
-    subscriber.close(viewId, last);
+    subscriber.close(viewId, last, position);
     // A stream of named views only has nothing left to wait for.
     if (subscriber.clientId === undefined && subscriber.followCount === 0) subscriber.finish();
   }

@@ -59,3 +59,13 @@ export class HubClosedError extends Error {
     super("the server is shutting down");
   }
 }
+
+/**
+ * Nothing can become durable any more (the journal failed), so no stream can be
+ * given anything further: every stream ends with this, and new ones are refused
+ * until the server restarts.
+ */
+export class DeliveryHaltedError extends Error {
+  override name = "DeliveryHaltedError";
+  readonly code = "UNAVAILABLE" as const;
+}

@@ -10,6 +10,8 @@ import type { DeltaMessage } from "./types.js";
 /** One published delta, with bodies (for includeRecords streams) and without. */
 export interface LogEntry {
   readonly sequence: number;
+  /** The journal position of the mutation: streams deliver the entry once it is durable. */
+  readonly position: number;
   readonly withRecords: DeltaMessage;
   readonly bare: DeltaMessage;
 }

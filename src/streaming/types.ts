@@ -31,6 +31,12 @@ export interface WatchRequest {
   readonly clientId?: string | undefined;
   /** Last sequence received per view id; views not followed are ignored. */
   readonly resumeFrom: ReadonlyMap<string, number>;
+  /**
+   * The incarnation the cursors in `resumeFrom` were received in (from a snapshot).
+   * Another incarnation's cursors are not honoured: those views start with a
+   * snapshot marked `reset`. Undefined or empty: taken to be the current one.
+   */
+  readonly incarnation?: string | undefined;
   /** Attach record bodies to snapshots and to CREATED/UPDATED deltas. */
   readonly includeRecords: boolean;
 }
@@ -44,6 +50,12 @@ export interface DeltaHubOptions {
   readonly heartbeatMs: number;
   /** Clock for heartbeat timestamps; Date.now by default. */
   readonly now?: () => number;
+  /**
+   * Names the lineage of states the sequence numbers belong to; it changes
+   * whenever a restart cannot prove that no delivered sequence is lost. Every
+   * snapshot carries it. "" by default.
+   */
+  readonly incarnation?: string;
 }
 
 /** One record change as streamed: the circuit's Delta plus, optionally, its body. */
@@ -58,7 +70,8 @@ export interface WatchDelta {
 /**
  * A view's whole membership at `sequence`. `reset` is true when the stream asked
  * to resume the view from a cursor that could not be honoured (older than the
- * replay log, or ahead of the view): the client must replace its state.
+ * replay log, ahead of the view, or from another incarnation): the client must
+ * replace its state.
  */
 export interface SnapshotMessage {
   readonly kind: "snapshot";
@@ -68,6 +81,8 @@ export interface SnapshotMessage {
   /** Bodies by record id text; only with includeRecords. */
   readonly records?: ReadonlyMap<string, RecordBody> | undefined;
   readonly reset: boolean;
+  /** The hub's incarnation: the one to resume these sequences in. */
+  readonly incarnation: string;
 }
 
 export interface DeltaMessage {

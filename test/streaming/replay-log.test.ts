@@ -4,7 +4,7 @@ import { ReplayLog, type LogEntry } from "../../src/streaming/replay-log.js";
 
 function entry(sequence: number): LogEntry {
   const message = { kind: "delta" as const, viewId: "v", clientId: "c", sequence, deltas: [] };
-  return { sequence, bare: message, withRecords: message };
+  return { sequence, position: 0, bare: message, withRecords: message };
 }
 
 const sequences = (entries: LogEntry[] | undefined) => entries?.map((e) => e.sequence);

@@ -79,7 +79,7 @@ export function createFakeCore(options: { holdOpen?: boolean } = {}): FakeCore {
       record("watch", request);
       const viewId = request.viewIds[0] ?? "v1";
       const body = new Map([["user:1", { name: "Ada", room: { $rid: "room:1" } }]]);
-      yield { kind: "snapshot", viewId, sequence: 3, members: fakeViewState(viewId).members, records: body, reset: false };
+      yield { kind: "snapshot", viewId, sequence: 3, members: fakeViewState(viewId).members, records: body, reset: false, incarnation: "fake-incarnation" };
       yield { kind: "delta", delta: fakeDelta(viewId), records: body };
       yield { kind: "heartbeat", at: Date.UTC(2026, 0, 1) };
       if (options.holdOpen === true) {
