@@ -36,6 +36,8 @@ describe("loadConfig", () => {
       journal: true,
       startEmptyOnCorrupt: false,
       outboxReadyLimit: 10000,
+      outboxStuckMs: 60000,
+      inputLimits: { maxParamsBytes: 1048576, maxRecordBytes: 1048576, maxBatchBytes: 16777216 },
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
     });
   });
@@ -68,6 +70,10 @@ describe("loadConfig", () => {
       SSP_JOURNAL: "0",
       SSP_START_EMPTY_ON_CORRUPT: "1",
       SSP_OUTBOX_READY_LIMIT: "7",
+      SSP_OUTBOX_STUCK_MS: "1500",
+      SSP_MAX_PARAMS_BYTES: "100",
+      SSP_MAX_RECORD_BYTES: "200",
+      SSP_MAX_BATCH_BYTES: "300",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -81,6 +87,8 @@ describe("loadConfig", () => {
       journal: false,
       startEmptyOnCorrupt: true,
       outboxReadyLimit: 7,
+      outboxStuckMs: 1500,
+      inputLimits: { maxParamsBytes: 100, maxRecordBytes: 200, maxBatchBytes: 300 },
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
     });
   });
@@ -114,6 +122,11 @@ describe("loadConfig", () => {
     ["SSP_JOURNAL", "yes"],
     ["SSP_START_EMPTY_ON_CORRUPT", "2"],
     ["SSP_OUTBOX_READY_LIMIT", "-3"],
+    ["SSP_OUTBOX_STUCK_MS", "0"],
+    ["SSP_MAX_PARAMS_BYTES", "1"],
+    ["SSP_MAX_PARAMS_BYTES", String(16 * 1024 * 1024 + 1)],
+    ["SSP_MAX_RECORD_BYTES", "1MB"],
+    ["SSP_MAX_BATCH_BYTES", "0"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {
@@ -122,6 +135,13 @@ describe("loadConfig", () => {
     expect(err.message).toMatch(new RegExp(`^invalid configuration: ${variable} `));
     expect(err.message).toContain(JSON.stringify(value));
     expect(err.message).not.toContain("\n");
+  });
+
+  it("caps params at what SurrealDB takes, and says the range", () => {
+    expect(loadConfig({ ...DEV, SSP_MAX_PARAMS_BYTES: String(16 * 1024 * 1024) }).inputLimits.maxParamsBytes).toBe(16 * 1024 * 1024);
+    expect(errorOf({ ...DEV, SSP_MAX_PARAMS_BYTES: "99999999" }).message).toBe(
+      'invalid configuration: SSP_MAX_PARAMS_BYTES must be a whole number from 2 to 16777216, got "99999999"',
+    );
   });
 
   it("never puts the secret in an error message", () => {

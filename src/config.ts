@@ -43,6 +43,17 @@ export interface Config {
   readonly startEmptyOnCorrupt: boolean;
   /** SSP_OUTBOX_READY_LIMIT: readiness fails while more edge writes than this wait in the outbox. */
   readonly outboxReadyLimit: number;
+  /** SSP_OUTBOX_STUCK_MS: readiness fails while the oldest waiting edge write is older than this. */
+  readonly outboxStuckMs: number;
+  /** Size limits on what one request may carry (JSON-encoded bytes). */
+  readonly inputLimits: {
+    /** SSP_MAX_PARAMS_BYTES: a view's params; at most MAX_PARAMS_BYTES_CEILING, as they go to SurrealDB. */
+    readonly maxParamsBytes: number;
+    /** SSP_MAX_RECORD_BYTES: one record body. */
+    readonly maxRecordBytes: number;
+    /** SSP_MAX_BATCH_BYTES: every body of one ingest or batch together. */
+    readonly maxBatchBytes: number;
+  };
   readonly watch: {
     /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
     readonly queueLimit: number;
@@ -65,6 +76,12 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Params are written to SurrealDB with the view's metadata, and embedded SurrealDB
+ * refuses a transaction of about 100 MB; a few views' params may share one.
+ */
+export const MAX_PARAMS_BYTES_CEILING = 16 * 1024 * 1024;
 
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const SURREAL_SCHEMES = ["mem:", "surrealkv:", "ws:", "wss:"];
@@ -98,6 +115,12 @@ export function loadConfig(env: Env = process.env): Config {
     journal: readString(env, "SSP_JOURNAL") === undefined ? true : readFlag(env, "SSP_JOURNAL"),
     startEmptyOnCorrupt: readFlag(env, "SSP_START_EMPTY_ON_CORRUPT"),
     outboxReadyLimit: readInt(env, "SSP_OUTBOX_READY_LIMIT", 10000, 0),
+    outboxStuckMs: readInt(env, "SSP_OUTBOX_STUCK_MS", 60000, 1),
+    inputLimits: {
+      maxParamsBytes: readInt(env, "SSP_MAX_PARAMS_BYTES", 1048576, 2, MAX_PARAMS_BYTES_CEILING),
+      maxRecordBytes: readInt(env, "SSP_MAX_RECORD_BYTES", 1048576, 2),
+      maxBatchBytes: readInt(env, "SSP_MAX_BATCH_BYTES", 16777216, 2),
+    },
     watch: {
       queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
       heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),
@@ -155,12 +178,13 @@ function readFlag(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be 1 or 0, got ${JSON.stringify(env[name])}`);
 }
 
-function readInt(env: Env, name: string, fallback: number, min: number): number {
+function readInt(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = readString(env, name)?.trim();
   if (value === undefined) return fallback;
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new ConfigError(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(name, `must be a whole number ${range}, got ${JSON.stringify(value)}`);
   }
   return n;
 }

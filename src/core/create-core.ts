@@ -84,6 +84,8 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     logger,
     journalPosition,
     outboxReadyLimit: config.outboxReadyLimit,
+    outboxStuckMs: config.outboxStuckMs,
+    inputLimits: config.inputLimits,
   });
   return core;
 }

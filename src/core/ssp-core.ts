@@ -52,6 +52,7 @@ import {
   type IngestOp,
   type Telemetry,
 } from "../telemetry/index.js";
+import { checkChanges, checkViewSpec, type InputLimits } from "./input-limits.js";
 import type { JournalEntry } from "./journal-entry.js";
 import { WriterQueue } from "./writer-queue.js";
 
@@ -68,6 +69,10 @@ export interface CoreParts {
   readonly journalPosition: number;
   /** Readiness fails while the outbox holds more than this many edge writes. */
   readonly outboxReadyLimit: number;
+  /** Readiness fails while the oldest edge write in the outbox has waited longer than this. */
+  readonly outboxStuckMs: number;
+  /** Size limits checked before a mutation enters the writer queue. */
+  readonly inputLimits: InputLimits;
 }
 
 /** What a mutation task hands back: its result and the completions to await. */
@@ -108,6 +113,7 @@ export class SspCore implements Core {
 
   async ingest(changes: readonly RecordChange[]): Promise<IngestOutcome> {
     const { circuit, edges, hub, telemetry } = this.parts;
+    checkChanges(changes, this.parts.inputLimits);
     const { result, edges: edgeState } = await this.mutate({ kind: "ingest", changes }, () => {
       const started = performance.now();
       const result = telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, (span) => {
@@ -126,6 +132,7 @@ export class SspCore implements Core {
 
   async registerView(spec: ViewSpec): Promise<RegisterOutcome> {
     const { circuit, edges, hub } = this.parts;
+    checkViewSpec(spec, this.parts.inputLimits);
     const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
       const result = circuit.registerView(spec);
       hub.viewRegistered(spec.id, spec.clientId, result.replaced);
