@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     viewsActive: () => core.info().views,
     watchStreamsActive: () => core.info().streams,
     outboxPending: () => core.info().outboxPending,
+    outboxSetAside: () => core.setAsideCount(),
   });
   const server = await startServer(config, core, logger, {
     interceptors: [telemetry.rpcInterceptor()],

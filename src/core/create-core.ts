@@ -10,7 +10,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { Circuit, type CircuitSnapshot } from "../circuit/index.js";
 import type { Config } from "../config.js";
-import { openEdgeStore } from "../edges/index.js";
+import { openEdgeStore, type EdgeDatabase } from "../edges/index.js";
 import { Snapshotter, recover } from "../persistence/index.js";
 import { DeltaHub } from "../streaming/index.js";
 import type { Telemetry } from "../telemetry/index.js";
@@ -18,7 +18,12 @@ import { replayEntry, type JournalEntry } from "./journal-entry.js";
 import { SspCore, allViews } from "./ssp-core.js";
 import { circuitViewSource } from "./view-source.js";
 
-export async function createCore(config: Config, logger: Logger, telemetry: Telemetry): Promise<SspCore> {
+export interface CoreOptions {
+  /** Wraps the SurrealDB connection the edge writer uses (tests inject faults into the real one). */
+  readonly wrapEdgeDatabase?: ((db: EdgeDatabase) => EdgeDatabase) | undefined;
+}
+
+export async function createCore(config: Config, logger: Logger, telemetry: Telemetry, options: CoreOptions = {}): Promise<SspCore> {
   const recovered = await recover<CircuitSnapshot, JournalEntry>({
     dir: config.dataDir,
     ifCorrupt: config.startEmptyOnCorrupt ? "start-empty" : "throw",
@@ -52,6 +57,7 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     pass: config.surreal.pass,
     dataDir: path.join(config.dataDir, "outbox"),
     logger: logger.child({ component: "edges" }),
+    wrapDatabase: options.wrapEdgeDatabase,
   });
   if (restored) {
     const resync = await edges.resyncAll(allViews(circuit));

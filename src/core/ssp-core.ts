@@ -21,7 +21,7 @@ import {
   type ViewSpec,
   type ViewState,
 } from "../circuit/index.js";
-import type { EdgeStore } from "../edges/index.js";
+import type { EdgeStore, SetAsideEntry } from "../edges/index.js";
 import type { Journal, Snapshotter } from "../persistence/index.js";
 import type {
   Core,
@@ -99,6 +99,7 @@ export class SspCore implements Core {
 
   constructor(parts: CoreParts) {
     this.parts = parts;
+    parts.edges.onSetAside((entry) => this.repairSetAside(entry));
   }
 
   /**
@@ -224,19 +225,35 @@ export class SspCore implements Core {
   }
 
   async readiness(): Promise<Readiness> {
-    const reachable = await this.parts.edges.isReachable().catch(() => false);
-    const pending = this.parts.edges.pending();
-    const outboxOk = pending <= this.parts.outboxReadyLimit;
+    const { edges, outboxReadyLimit, outboxStuckMs } = this.parts;
+    const reachable = await edges.isReachable().catch(() => false);
+    const pending = edges.pending();
+    const oldest = edges.oldestPendingAt();
+    const waitedMs = oldest === undefined ? 0 : Date.now() - oldest;
+    const outbox =
+      pending > outboxReadyLimit
+        ? { ok: false, detail: `${pending} edge writes pending, over the limit of ${outboxReadyLimit}` }
+        : waitedMs > outboxStuckMs
+          ? {
+              ok: false,
+              detail: `the oldest of ${pending} pending edge writes has waited ${Math.round(waitedMs / 1000)} s, over SSP_OUTBOX_STUCK_MS (${outboxStuckMs} ms)`,
+            }
+          : { ok: true, detail: `${pending} pending` };
+    const setAside = edges.setAside();
     return {
-      ready: reachable && outboxOk,
+      ready: reachable && outbox.ok && setAside.length === 0,
       checks: {
-        surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
+        surrealdb: reachable ? { ok: true } : { ok: false, detail: edges.unreachableReason() },
         state: { ok: true, detail: "loaded" },
-        outbox: outboxOk
-          ? { ok: true, detail: `${pending} pending` }
-          : { ok: false, detail: `${pending} edge writes pending, over the limit of ${this.parts.outboxReadyLimit}` },
+        outbox,
+        edges: setAside.length === 0 ? { ok: true } : { ok: false, detail: describeSetAside(setAside) },
       },
     };
+  }
+
+  /** Edge writes SurrealDB refused for good and that are not repaired yet (`ssp_outbox_set_aside`). */
+  setAsideCount(): number {
+    return this.parts.edges.setAside().length;
   }
 
   /** Ends the streams, saves the state, closes the journal and the database. */
@@ -282,6 +299,26 @@ export class SspCore implements Core {
     });
   }
 
+  /**
+   * An edge write was set aside: count it, and try once to repair its views by
+   * resyncing them from the circuit (a resync that is itself refused is not
+   * retried, so a view SurrealDB keeps refusing cannot loop; ResyncEdges remains).
+   */
+  private repairSetAside(entry: SetAsideEntry): void {
+    const { telemetry, logger } = this.parts;
+    telemetry.metrics.recordEdgeWriteSetAside();
+    if (entry.kind === "resync") return;
+    const { circuit } = this.parts;
+    const all = entry.views === "all" || entry.views.some((id) => circuit.getView(id) === undefined);
+    const views = entry.views === "all" || all ? [undefined] : entry.views;
+    for (const view of views) {
+      this.resyncEdges(view).then(
+        (counts) => logger.info({ view_id: view ?? "(all)", ...counts }, "edges resynced after a write was set aside"),
+        (err: unknown) => logger.warn({ err, view_id: view ?? "(all)" }, "resync after a set-aside edge write failed"),
+      );
+    }
+  }
+
   private recordIngest(changes: readonly RecordChange[], stale: number, seconds: number): void {
     const { metrics } = this.parts.telemetry;
     const each = seconds / Math.max(1, changes.length);
@@ -307,6 +344,22 @@ export class SspCore implements Core {
       records: records.size === 0 ? undefined : records,
     };
   }
+}
+
+/** The readiness detail for writes set aside: how many, which views are stale, why, and the fix. */
+function describeSetAside(entries: readonly SetAsideEntry[]): string {
+  const views = new Set<string>();
+  let all = false;
+  for (const e of entries) {
+    if (e.views === "all") all = true;
+    else for (const v of e.views) views.add(v);
+  }
+  const shown = [...views].slice(0, 10).map((v) => JSON.stringify(v));
+  const which = all ? "every view" : `view${views.size === 1 ? "" : "s"} ${shown.join(", ")}${views.size > shown.length ? ` and ${views.size - shown.length} more` : ""}`;
+  return (
+    `${entries.length} edge write${entries.length === 1 ? "" : "s"} refused by SurrealDB and set aside; ` +
+    `edges of ${which} are stale until ResyncEdges repairs them; last refusal: ${entries.at(-1)?.reason ?? ""}`
+  );
 }
 
 /** Every view with its membership, for a full resync. */

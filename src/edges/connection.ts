@@ -127,7 +127,9 @@ export class SurrealConnection implements EdgeDatabase {
     const attempt = ++this.#attempt;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("SurrealDB connect timed out")), this.#options.connectTimeoutMs ?? 5_000);
+      // The embedded engine can hang without an error (e.g. a surrealkv path it cannot open).
+      const ms = this.#options.connectTimeoutMs ?? 5_000;
+      timer = setTimeout(() => reject(new Error(`connecting to ${redact(this.#options.url)} did not finish within ${ms} ms`)), ms);
     });
     try {
       await Promise.race([this.#connectAndMigrate(attempt), timeout]);

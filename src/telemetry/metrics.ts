@@ -23,6 +23,7 @@ export interface GaugeSources {
   viewsActive?: GaugeSource;
   watchStreamsActive?: GaugeSource;
   outboxPending?: GaugeSource;
+  outboxSetAside?: GaugeSource;
 }
 
 /** One RPC method known at startup, so its duration series exists before its first call. */
@@ -42,6 +43,8 @@ export interface SspMetrics {
   recordStaleIngest(): void;
   /** `count` edge operations of one kind written (or queued in the outbox). */
   recordEdgeOperations(operation: EdgeOperation, count: number): void;
+  /** One edge write SurrealDB refused for good was set aside (its views' edges are stale until resynced). */
+  recordEdgeWriteSetAside(): void;
   /** One snapshot saved, taking `seconds`. */
   recordSnapshot(seconds: number): void;
   /** One finished RPC; `code` is the gRPC status code number (0 = OK). */
@@ -73,6 +76,8 @@ export const METRIC_VIEWS_ACTIVE = "ssp_views_active";
 export const METRIC_EDGE_OPERATIONS_TOTAL = "ssp_edge_operations_total";
 export const METRIC_WATCH_STREAMS_ACTIVE = "ssp_watch_streams_active";
 export const METRIC_OUTBOX_PENDING = "ssp_outbox_pending";
+export const METRIC_OUTBOX_SET_ASIDE = "ssp_outbox_set_aside";
+export const METRIC_OUTBOX_SET_ASIDE_TOTAL = "ssp_outbox_set_aside_total";
 export const METRIC_SNAPSHOT_DURATION = "ssp_snapshot_duration_seconds";
 export const METRIC_STALE_INGESTS_TOTAL = "ssp_stale_ingests_total";
 
@@ -118,6 +123,9 @@ export function createSspMetrics(
   const edgeOpsTotal = meter.createCounter(METRIC_EDGE_OPERATIONS_TOTAL, {
     description: "Edge operations written to SurrealDB (or queued in the outbox), by operation.",
   });
+  const setAsideTotal = meter.createCounter(METRIC_OUTBOX_SET_ASIDE_TOTAL, {
+    description: "Edge writes SurrealDB refused for good and set aside so later writes could go on.",
+  });
   const seeds = {
     ingest: histogramSeed(METRIC_INGEST_DURATION, "Engine time per applied record change.", "s", INGEST_DURATION_BUCKETS_SECONDS, [{}]),
     snapshot: histogramSeed(METRIC_SNAPSHOT_DURATION, "Time to save one snapshot of the state.", "s", SNAPSHOT_DURATION_BUCKETS_SECONDS, [{}]),
@@ -137,8 +145,15 @@ export function createSspMetrics(
   observeGauge(meter, METRIC_VIEWS_ACTIVE, "Registered views.", () => sources.viewsActive);
   observeGauge(meter, METRIC_WATCH_STREAMS_ACTIVE, "Open WatchDeltas streams.", () => sources.watchStreamsActive);
   observeGauge(meter, METRIC_OUTBOX_PENDING, "Edge operations waiting in the outbox for SurrealDB.", () => sources.outboxPending);
+  observeGauge(
+    meter,
+    METRIC_OUTBOX_SET_ASIDE,
+    "Edge writes set aside and not repaired yet: their views' edges are stale until ResyncEdges.",
+    () => sources.outboxSetAside,
+  );
 
   staleTotal.add(0);
+  setAsideTotal.add(0);
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
   // Attribute objects are cached per (table, op) so the hot path allocates nothing.
@@ -173,6 +188,9 @@ export function createSspMetrics(
     recordEdgeOperations(operation, count) {
       edgeOpsTotal.add(count, edgeAttributes[operation]);
     },
+    recordEdgeWriteSetAside() {
+      setAsideTotal.add(1);
+    },
     recordSnapshot(seconds) {
       snapshotDuration.record(seconds);
     },
@@ -196,6 +214,7 @@ export function createNoopSspMetrics(): SspMetrics {
     recordIngest: nothing,
     recordStaleIngest: nothing,
     recordEdgeOperations: nothing,
+    recordEdgeWriteSetAside: nothing,
     recordSnapshot: nothing,
     recordRpc: nothing,
     declareTable: nothing,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { loadConfig, type Config } from "../../src/config.js";
-import { createCore } from "../../src/core/create-core.js";
+import { createCore, type CoreOptions } from "../../src/core/create-core.js";
 import type { SspCore } from "../../src/core/ssp-core.js";
 import { setupTelemetry, type Telemetry } from "../../src/telemetry/index.js";
 
@@ -19,7 +19,7 @@ export interface RealCore {
   dispose(): Promise<void>;
 }
 
-export async function startRealCore(env: Record<string, string> = {}, dataDir?: string): Promise<RealCore> {
+export async function startRealCore(env: Record<string, string> = {}, dataDir?: string, options: CoreOptions = {}): Promise<RealCore> {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), "ssp-core-")));
   const config = loadConfig({
     SPOOKY_INSECURE_DEV: "1",
@@ -29,7 +29,7 @@ export async function startRealCore(env: Record<string, string> = {}, dataDir?: 
     ...env,
   });
   const telemetry = await setupTelemetry({ serviceVersion: "test", enableTracing: false });
-  const core = await createCore(config, pino({ level: "silent" }), telemetry);
+  const core = await createCore(config, pino({ level: "silent" }), telemetry, options);
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -44,7 +44,7 @@ export async function startRealCore(env: Record<string, string> = {}, dataDir?: 
     close,
     restart: async () => {
       await close();
-      return startRealCore(env, dir);
+      return startRealCore(env, dir, options);
     },
     dispose: async () => {
       await close();
