@@ -309,8 +309,8 @@ export class SspCore implements Core {
     telemetry.metrics.recordEdgeWriteSetAside();
     if (entry.kind === "resync") return;
     const { circuit } = this.parts;
-    const all = entry.views === "all" || entry.views.some((id) => circuit.getView(id) === undefined);
-    const views = entry.views === "all" || all ? [undefined] : entry.views;
+    // A view no longer registered needs its edges removed: only a full resync does that.
+    const views = entry.views === "all" || entry.views.some((id) => circuit.getView(id) === undefined) ? [undefined] : entry.views;
     for (const view of views) {
       this.resyncEdges(view).then(
         (counts) => logger.info({ view_id: view ?? "(all)", ...counts }, "edges resynced after a write was set aside"),

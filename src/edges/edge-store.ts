@@ -83,6 +83,7 @@ export async function createEdgeStore(options: {
   readonly onMetric?: ((metric: EdgeMetric) => void) | undefined;
   readonly transactionTimeoutMs?: number | undefined;
   readonly retry?: RetryPolicy | undefined;
+  readonly maxTransactionBytes?: number | undefined;
 }): Promise<EdgeStore> {
   const outbox = await Outbox.open(options.dataDir);
   return new EdgeStore(options.database, outbox, options);
@@ -104,6 +105,7 @@ export class EdgeStore {
       readonly onMetric?: ((metric: EdgeMetric) => void) | undefined;
       readonly transactionTimeoutMs?: number | undefined;
       readonly retry?: RetryPolicy | undefined;
+      readonly maxTransactionBytes?: number | undefined;
     },
   ) {
     this.#db = db;
@@ -114,6 +116,7 @@ export class EdgeStore {
       logger: options.logger ?? silentLogger,
       transactionTimeoutMs: options.transactionTimeoutMs,
       retry: options.retry,
+      maxTransactionBytes: options.maxTransactionBytes,
       onSetAside: (entry) => this.#setAsideListener(entry),
       onMetric: (metric) => {
         if (metric.kind === "roundTrip") {

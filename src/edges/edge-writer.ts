@@ -23,7 +23,7 @@ import { needsRead, opViews, opWeight, repairedViews } from "./ops.js";
 import type { Outbox, OutboxEntry, SetAsideEntry } from "./outbox.js";
 import { isPermanentFailure } from "./permanent-errors.js";
 import { planReadOp } from "./resync.js";
-import { compileTransaction, planBlindOps, type CompiledTransaction } from "./transaction.js";
+import { compileTransaction, planBlindOps, splitSegment, type CompiledTransaction } from "./transaction.js";
 import type { EdgeDatabase, EdgeLogger, EdgeMetric, EdgeOp, ResyncCounts, WriteStatus } from "./types.js";
 
 export interface WriteOutcome {
@@ -49,6 +49,12 @@ export interface EdgeWriterOptions {
   /** Upper bounds for one merged transaction (defaults 1,000 ops / 20,000 edge rows). */
   readonly maxBatchOps?: number | undefined;
   readonly maxBatchWeight?: number | undefined;
+  /**
+   * About how much view metadata one transaction of a registration or resync
+   * carries before its writes are split (default 16 MiB; embedded SurrealDB
+   * refuses a transaction of about 100 MB).
+   */
+  readonly maxTransactionBytes?: number | undefined;
   /** Told about each entry set aside (after it is durable). */
   readonly onSetAside?: ((entry: SetAsideEntry) => void) | undefined;
 }
@@ -73,6 +79,7 @@ export class EdgeWriter {
   readonly #retry: RetryPolicy;
   readonly #maxOps: number;
   readonly #maxWeight: number;
+  readonly #maxBytes: number;
   readonly #onSetAside: (entry: SetAsideEntry) => void;
 
   #queue: Entry[] = [];
@@ -93,6 +100,7 @@ export class EdgeWriter {
     this.#retry = options.retry ?? { initialMs: 100, maxMs: 5_000 };
     this.#maxOps = options.maxBatchOps ?? 1_000;
     this.#maxWeight = options.maxBatchWeight ?? 20_000;
+    this.#maxBytes = options.maxTransactionBytes ?? 16 * 1024 * 1024;
     this.#onSetAside = options.onSetAside ?? (() => {});
     this.#onMetric({ kind: "outboxPending", pending: this.#outbox.size });
     // A restart with a non-empty outbox starts draining it at once.
@@ -192,7 +200,10 @@ export class EdgeWriter {
     }
     if (attempt.kind === "timeout" && seqs !== undefined) {
       const late = await this.#awaitSpilling(attempt.late);
-      if (late?.kind === "committed") await this.#ack(seqs[batch.length - 1] ?? 0);
+      if (late?.kind === "committed") {
+        await this.#ack(seqs[batch.length - 1] ?? 0);
+        await this.#repairAfter(batch.map((e) => e.op));
+      }
     }
   }
 
@@ -298,7 +309,9 @@ export class EdgeWriter {
     const first = ops[0];
     if (first !== undefined && (first.kind === "register" || first.kind === "resync")) {
       const plan = await planReadOp(this.#timed(), first);
-      if (!plan.segment.isEmpty) await this.#commit(compileTransaction([{ kind: "segment", segment: plan.segment }]));
+      for (const segment of splitSegment(plan.segment, this.#maxWeight, this.#maxBytes)) {
+        await this.#commit(compileTransaction([{ kind: "segment", segment }]));
+      }
       if (first.kind === "resync") this.#onMetric({ kind: "edgeOperations", operation: "resync", count: 1 });
       return plan.counts;
     }

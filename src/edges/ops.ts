@@ -5,6 +5,7 @@
  */
 import type { Member, ViewDelta, ViewSpec, WireValue } from "../circuit/types.js";
 import { wireToSurreal } from "./surreal-values.js";
+import { metaSize } from "./transaction.js";
 import type { ViewScope } from "./outbox.js";
 import type { EdgeOp, MemberRef, RecordRef, ViewEdgeChanges, ViewMeta } from "./types.js";
 
@@ -66,7 +67,9 @@ export function opWeight(op: EdgeOp): number {
     case "ingest":
       return op.views.reduce((n, v) => n + v.upserts.length + v.deletes.length, 0);
     case "replace":
-      return 1 + op.changes.upserts.length + op.changes.deletes.length;
+      // Its metadata counts too, a row per KiB, so merged re-registrations with
+      // large params stay a transaction SurrealDB takes.
+      return 1 + Math.ceil(metaSize(op.meta) / 1024) + op.changes.upserts.length + op.changes.deletes.length;
     case "register":
       return 1 + op.members.length;
     case "resync":

@@ -155,7 +155,7 @@ export async function openConnection(url = "mem://"): Promise<SurrealConnection>
 }
 
 export async function openTestStore(
-  options: { url?: string; dataDir?: string; connection?: SurrealConnection; transactionTimeoutMs?: number; keepConnectionOpen?: boolean; onMetric?: (metric: EdgeMetric) => void } = {},
+  options: { url?: string; dataDir?: string; connection?: SurrealConnection; transactionTimeoutMs?: number; keepConnectionOpen?: boolean; onMetric?: (metric: EdgeMetric) => void; maxTransactionBytes?: number } = {},
 ): Promise<TestStore> {
   const dataDir = options.dataDir ?? (await tempDir());
   const connection = options.connection ?? (await openConnection(options.url));
@@ -170,6 +170,7 @@ export async function openTestStore(
     retry: { initialMs: 5, maxMs: 40 },
     transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
     onMetric: options.onMetric,
+    maxTransactionBytes: options.maxTransactionBytes,
   });
   return {
     store,
