@@ -143,8 +143,15 @@ describe("an edge write SurrealDB refuses for good", () => {
     // Refused on the first attempt and on the retry alone (so it is set aside), then accepted.
     s.db.refuse = (_text, bindings) => touchesView(bindings, "bad") && s.db.refused < 2;
     await s.client.ingestBatch({ changes: [item(1, "good"), item(2, "bad"), item(3, "bad")] });
-    await until(async () => s.real.core.setAsideCount() === 0 && (await ready(s)).status === 200, "the automatic repair");
-    expect(s.db.refused).toBe(2);
+    // Set aside (refused twice, nothing pending), then repaired (nothing set aside).
+    await until(
+      async () =>
+        s.db.refused === 2 &&
+        (await s.client.getServerInfo({})).outboxPending === 0n &&
+        s.real.core.setAsideCount() === 0 &&
+        (await ready(s)).status === 200,
+      "the automatic repair",
+    );
     expect(await metric(s, "ssp_outbox_set_aside_total")).toBe(1);
     const state = await edgesAndMembers(s, ["good", "bad"]);
     expect(state.edges).toEqual(state.members);
