@@ -58,6 +58,10 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     dataDir: path.join(config.dataDir, "outbox"),
     logger: logger.child({ component: "edges" }),
     wrapDatabase: options.wrapEdgeDatabase,
+    // Counted here, not by the core, so a write set aside during the start's resync counts too.
+    onMetric: (metric) => {
+      if (metric.kind === "setAside") telemetry.metrics.recordEdgeWriteSetAside();
+    },
   });
   if (restored) {
     const resync = await edges.resyncAll(allViews(circuit));

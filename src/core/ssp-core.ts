@@ -300,13 +300,12 @@ export class SspCore implements Core {
   }
 
   /**
-   * An edge write was set aside: count it, and try once to repair its views by
-   * resyncing them from the circuit (a resync that is itself refused is not
-   * retried, so a view SurrealDB keeps refusing cannot loop; ResyncEdges remains).
+   * An edge write was set aside: try once to repair its views by resyncing them
+   * from the circuit (a resync that is itself refused is not retried, so a view
+   * SurrealDB keeps refusing cannot loop; ResyncEdges remains).
    */
   private repairSetAside(entry: SetAsideEntry): void {
-    const { telemetry, logger } = this.parts;
-    telemetry.metrics.recordEdgeWriteSetAside();
+    const { logger } = this.parts;
     if (entry.kind === "resync") return;
     const { circuit } = this.parts;
     // A view no longer registered needs its edges removed: only a full resync does that.

@@ -90,6 +90,12 @@ describe("an edge write SurrealDB refuses for good", () => {
     return { real, server, client: sspClient(transport("grpc/2", server.url)), db };
   }
 
+  async function serveCore(real: RealCore): Promise<TestServer> {
+    const server = await startTestServer(real.core, { server: { readinessTimeoutMs: 5_000 } });
+    opened.push(() => server.close());
+    return server;
+  }
+
   async function registerTwoViews(s: Service): Promise<void> {
     await s.client.registerView({ id: "good", surql: "SELECT * FROM item WHERE kind = 'good'", clientId: "app" });
     await s.client.registerView({ id: "bad", surql: "SELECT * FROM item WHERE kind = 'bad'", clientId: "app" });
@@ -156,6 +162,50 @@ describe("an edge write SurrealDB refuses for good", () => {
     const state = await edgesAndMembers(s, ["good", "bad"]);
     expect(state.edges).toEqual(state.members);
     expect(state.members.bad).toEqual(["item:2", "item:3"]);
+  });
+
+  it("stays set aside across a restart, whose full resync SurrealDB refuses too, until ResyncEdges repairs every view", async () => {
+    let refuseBad = true;
+    let db: TestDatabase | undefined;
+    const wrap = (inner: EdgeDatabase): EdgeDatabase => {
+      db = new TestDatabase(inner);
+      db.refuse = (_text, bindings) => refuseBad && touchesView(bindings, "bad");
+      return db;
+    };
+    let real = await startRealCore({ SURREALDB_URL: "mem://" }, undefined, { wrapEdgeDatabase: wrap });
+    opened.push(() => real.dispose());
+    const first = sspClient(transport("grpc/2", (await serveCore(real)).url));
+    await first.registerView({ id: "good", surql: "SELECT * FROM item WHERE kind = 'good'" });
+    await first.registerView({ id: "bad", surql: "SELECT * FROM item WHERE kind = 'bad'" });
+    // The registration of "bad" and the automatic resync after it are both refused.
+    await until(
+      async () => (await first.getServerInfo({})).outboxPending === 0n && real.core.setAsideCount() === 2,
+      "the refused registration and its resync to be set aside",
+    );
+    await first.ingestBatch({ changes: [item(1, "good"), item(2, "bad")] });
+
+    real = await real.restart();
+    const server = await serveCore(real);
+    const client = sspClient(transport("grpc/2", server.url));
+    // What was set aside before stays aside; the start's resync of every view is refused and set aside as well.
+    await until(async () => (await client.getServerInfo({})).outboxPending === 0n && real.core.setAsideCount() >= 2, "the start's resync to settle");
+    const refusedBefore = db?.refused ?? 0;
+    const res = await fetch(`${server.url}/health/ready`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { checks: { edges: { detail: string } } }).checks.edges.detail).toContain("edges of every view are stale");
+    // Nothing set aside is retried on its own.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(db?.refused).toBe(refusedBefore);
+
+    refuseBad = false;
+    await client.resyncEdges({});
+    expect(real.core.setAsideCount()).toBe(0);
+    expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    const edges = await readEdges(db!.inner);
+    for (const id of ["good", "bad"]) {
+      const members = (await client.getView({ id })).members.map((m) => m.id).sort();
+      expect(edges.filter((e) => e.viewId === id).map((e) => `${JSON.parse(e.record)[0]}:${JSON.parse(e.record)[1]}`).sort()).toEqual(members);
+    }
   });
 
   it("an outbox entry stuck past SSP_OUTBOX_STUCK_MS turns readiness NOT_SERVING, and green once it commits", async () => {
