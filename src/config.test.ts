@@ -37,6 +37,8 @@ describe("loadConfig", () => {
       startEmptyOnCorrupt: false,
       outboxReadyLimit: 10000,
       viewLimits: { maxQueryBytes: 65536, maxQueryOperators: 512, maxSubqueryDepth: 8 },
+      outboxStuckMs: 60000,
+      inputLimits: { maxParamsBytes: 1048576, maxRecordBytes: 1048576, maxBatchBytes: 16777216 },
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
       limits: {
         maxMessageBytes: 16777216,
@@ -89,6 +91,10 @@ describe("loadConfig", () => {
       SSP_MAX_CONNECTIONS: "3",
       SSP_MAX_STREAMS_PER_CONNECTION: "2",
       SSP_MAX_HEALTH_WATCHERS: "1",
+      SSP_OUTBOX_STUCK_MS: "1500",
+      SSP_MAX_PARAMS_BYTES: "100",
+      SSP_MAX_RECORD_BYTES: "200",
+      SSP_MAX_BATCH_BYTES: "300",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -103,6 +109,8 @@ describe("loadConfig", () => {
       startEmptyOnCorrupt: true,
       outboxReadyLimit: 7,
       viewLimits: { maxQueryBytes: 1000, maxQueryOperators: 64, maxSubqueryDepth: 0 },
+      outboxStuckMs: 1500,
+      inputLimits: { maxParamsBytes: 100, maxRecordBytes: 200, maxBatchBytes: 300 },
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
       limits: {
         maxMessageBytes: 1024,
@@ -162,6 +170,11 @@ describe("loadConfig", () => {
     ["SSP_MAX_CONNECTIONS", "0"],
     ["SSP_MAX_STREAMS_PER_CONNECTION", "4294967296"],
     ["SSP_MAX_HEALTH_WATCHERS", "0"],
+    ["SSP_OUTBOX_STUCK_MS", "0"],
+    ["SSP_MAX_PARAMS_BYTES", "1"],
+    ["SSP_MAX_PARAMS_BYTES", String(16 * 1024 * 1024 + 1)],
+    ["SSP_MAX_RECORD_BYTES", "1MB"],
+    ["SSP_MAX_BATCH_BYTES", "0"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {
@@ -170,6 +183,13 @@ describe("loadConfig", () => {
     expect(err.message).toMatch(new RegExp(`^invalid configuration: ${variable} `));
     expect(err.message).toContain(JSON.stringify(value));
     expect(err.message).not.toContain("\n");
+  });
+
+  it("caps params at what SurrealDB takes, and says the range", () => {
+    expect(loadConfig({ ...DEV, SSP_MAX_PARAMS_BYTES: String(16 * 1024 * 1024) }).inputLimits.maxParamsBytes).toBe(16 * 1024 * 1024);
+    expect(errorOf({ ...DEV, SSP_MAX_PARAMS_BYTES: "99999999" }).message).toBe(
+      'invalid configuration: SSP_MAX_PARAMS_BYTES must be a whole number from 2 to 16777216, got "99999999"',
+    );
   });
 
   it("never puts the secret in an error message", () => {

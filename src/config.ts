@@ -46,6 +46,17 @@ export interface Config {
   readonly outboxReadyLimit: number;
   /** SSP_VIEW_MAX_QUERY_BYTES, SSP_VIEW_MAX_QUERY_OPERATORS, SSP_VIEW_MAX_SUBQUERY_DEPTH: bounds on a registered view's query. */
   readonly viewLimits: QueryLimits;
+  /** SSP_OUTBOX_STUCK_MS: readiness fails while the oldest waiting edge write is older than this. */
+  readonly outboxStuckMs: number;
+  /** Size limits on what one request may carry (JSON-encoded bytes). */
+  readonly inputLimits: {
+    /** SSP_MAX_PARAMS_BYTES: a view's params; at most MAX_PARAMS_BYTES_CEILING, as they go to SurrealDB. */
+    readonly maxParamsBytes: number;
+    /** SSP_MAX_RECORD_BYTES: one record body. */
+    readonly maxRecordBytes: number;
+    /** SSP_MAX_BATCH_BYTES: every body of one ingest or batch together. */
+    readonly maxBatchBytes: number;
+  };
   readonly watch: {
     /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
     readonly queueLimit: number;
@@ -98,6 +109,12 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Params are written to SurrealDB with the view's metadata, and embedded SurrealDB
+ * refuses a transaction of about 100 MB; a few views' params may share one.
+ */
+export const MAX_PARAMS_BYTES_CEILING = 16 * 1024 * 1024;
+
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const SURREAL_SCHEMES = ["mem:", "surrealkv:", "ws:", "wss:"];
 
@@ -134,6 +151,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxQueryBytes: readInt(env, "SSP_VIEW_MAX_QUERY_BYTES", DEFAULT_QUERY_LIMITS.maxQueryBytes, 1),
       maxQueryOperators: readInt(env, "SSP_VIEW_MAX_QUERY_OPERATORS", DEFAULT_QUERY_LIMITS.maxQueryOperators, 1),
       maxSubqueryDepth: readInt(env, "SSP_VIEW_MAX_SUBQUERY_DEPTH", DEFAULT_QUERY_LIMITS.maxSubqueryDepth, 0),
+    },
+    outboxStuckMs: readInt(env, "SSP_OUTBOX_STUCK_MS", 60000, 1),
+    inputLimits: {
+      maxParamsBytes: readInt(env, "SSP_MAX_PARAMS_BYTES", 1048576, 2, MAX_PARAMS_BYTES_CEILING),
+      maxRecordBytes: readInt(env, "SSP_MAX_RECORD_BYTES", 1048576, 2),
+      maxBatchBytes: readInt(env, "SSP_MAX_BATCH_BYTES", 16777216, 2),
     },
     watch: {
       queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
@@ -220,10 +243,10 @@ function readInt(env: Env, name: string, fallback: number, min: number, max = Nu
   const value = readString(env, name)?.trim();
   if (value === undefined) return fallback;
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new ConfigError(name, `must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(name, `must be a whole number ${range}, got ${JSON.stringify(value)}`);
   }
-  if (n > max) throw new ConfigError(name, `must be at most ${max}, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     viewsActive: () => core.info().views,
     watchStreamsActive: () => core.info().streams,
     outboxPending: () => core.info().outboxPending,
+    outboxSetAside: () => core.setAsideCount(),
   });
   const transportMetrics = createTransportMetrics(telemetry.meter);
   const server = await startServer(config, core, logger, {

@@ -13,7 +13,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { Circuit, sharedParser, type CircuitSnapshot, type SurrealQLParser } from "../circuit/index.js";
 import type { Config } from "../config.js";
-import { openEdgeStore } from "../edges/index.js";
+import { openEdgeStore, type EdgeDatabase } from "../edges/index.js";
 import { Snapshotter, endIncarnation, recover, startIncarnation } from "../persistence/index.js";
 import { DeltaHub } from "../streaming/index.js";
 import type { Telemetry } from "../telemetry/index.js";
@@ -24,6 +24,8 @@ import { circuitViewSource } from "./view-source.js";
 export interface CoreOptions {
   /** The SurrealQL parser; the process's shared one by default (tests give a core its own). */
   readonly parser?: SurrealQLParser;
+  /** Wraps the SurrealDB connection the edge writer uses (tests inject faults into the real one). */
+  readonly wrapEdgeDatabase?: ((db: EdgeDatabase) => EdgeDatabase) | undefined;
 }
 
 export async function createCore(config: Config, logger: Logger, telemetry: Telemetry, options: CoreOptions = {}): Promise<SspCore> {
@@ -61,6 +63,11 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     pass: config.surreal.pass,
     dataDir: path.join(config.dataDir, "outbox"),
     logger: logger.child({ component: "edges" }),
+    wrapDatabase: options.wrapEdgeDatabase,
+    // Counted here, not by the core, so a write set aside during the start's resync counts too.
+    onMetric: (metric) => {
+      if (metric.kind === "setAside") telemetry.metrics.recordEdgeWriteSetAside();
+    },
   });
   if (restored) {
     const resync = await edges.resyncAll(allViews(circuit));
@@ -104,6 +111,8 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     viewLimits: config.viewLimits,
     incarnation,
     stoppedCleanly: () => endIncarnation(config.dataDir, incarnation),
+    outboxStuckMs: config.outboxStuckMs,
+    inputLimits: config.inputLimits,
   });
   telemetry.metrics.observeGauges({ parserAvailable: () => (parser.health().state === "unrecoverable" ? 0 : 1) });
   return core;

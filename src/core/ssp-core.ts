@@ -37,7 +37,7 @@ import {
   type ViewSpec,
   type ViewState,
 } from "../circuit/index.js";
-import type { EdgeStore } from "../edges/index.js";
+import type { EdgeStore, SetAsideEntry } from "../edges/index.js";
 import { JournalError, type Journal, type Snapshotter } from "../persistence/index.js";
 import type {
   Core,
@@ -68,6 +68,7 @@ import {
   type IngestOp,
   type Telemetry,
 } from "../telemetry/index.js";
+import { checkChanges, checkViewSpec, type InputLimits } from "./input-limits.js";
 import type { JournalEntry } from "./journal-entry.js";
 import { journalUnavailable, reasonOf, snapshotFailed } from "./storage-errors.js";
 import { WriterQueue } from "./writer-queue.js";
@@ -93,6 +94,10 @@ export interface CoreParts {
   readonly incarnation: string;
   /** Told after close() saved the final state: what clients saw is all on disk. */
   readonly stoppedCleanly?: () => Promise<void>;
+  /** Readiness fails while the oldest edge write in the outbox has waited longer than this. */
+  readonly outboxStuckMs: number;
+  /** Size limits checked before a mutation enters the writer queue. */
+  readonly inputLimits: InputLimits;
 }
 
 /** Times a registration waits for a restarting parser before answering UNAVAILABLE. */
@@ -130,6 +135,7 @@ export class SspCore implements Core {
     this.parts = parts;
     this.stopParserEvents = parts.parser.onEvent((event) => this.onParserEvent(event));
     parts.hub.durable(parts.journal?.lastPosition ?? 0);
+    parts.edges.onSetAside((entry) => this.repairSetAside(entry));
   }
 
   private onParserEvent(event: ParserEvent): void {
@@ -160,6 +166,7 @@ export class SspCore implements Core {
 
   async ingest(changes: readonly RecordChange[]): Promise<IngestOutcome> {
     const { circuit, edges, hub, telemetry } = this.parts;
+    checkChanges(changes, this.parts.inputLimits);
     const { result, edges: edgeState } = await this.mutate({ kind: "ingest", changes }, () => {
       const started = performance.now();
       const result = telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, (span) => {
@@ -191,6 +198,7 @@ export class SspCore implements Core {
 
   private async register(spec: ViewSpec): Promise<RegisterOutcome> {
     const { circuit, edges, hub, viewLimits } = this.parts;
+    checkViewSpec(spec, this.parts.inputLimits);
     const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
       const result = circuit.registerView(spec, viewLimits);
       const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
@@ -317,16 +325,27 @@ export class SspCore implements Core {
   }
 
   async readiness(): Promise<Readiness> {
-    const reachable = await this.parts.edges.isReachable().catch(() => false);
-    const pending = this.parts.edges.pending();
-    const outboxOk = pending <= this.parts.outboxReadyLimit;
+    const { edges, outboxReadyLimit, outboxStuckMs, journal, snapshotter } = this.parts;
+    const reachable = await edges.isReachable().catch(() => false);
+    const pending = edges.pending();
+    const oldest = edges.oldestPendingAt();
+    const waitedMs = oldest === undefined ? 0 : Date.now() - oldest;
+    const outbox =
+      pending > outboxReadyLimit
+        ? { ok: false, detail: `${pending} edge writes pending, over the limit of ${outboxReadyLimit}` }
+        : waitedMs > outboxStuckMs
+          ? {
+              ok: false,
+              detail: `the oldest of ${pending} pending edge writes has waited ${Math.round(waitedMs / 1000)} s, over SSP_OUTBOX_STUCK_MS (${outboxStuckMs} ms)`,
+            }
+          : { ok: true, detail: `${pending} pending` };
+    const setAside = edges.setAside();
     const parser = this.parts.parser.health();
     const parserOk = parser.state !== "unrecoverable";
-    const { journal, snapshotter } = this.parts;
     const journalFailure = journal?.failure;
     const saveFailure = snapshotter.failure;
     return {
-      ready: reachable && outboxOk && parserOk && journalFailure === undefined && saveFailure === undefined,
+      ready: reachable && outbox.ok && setAside.length === 0 && parserOk && journalFailure === undefined && saveFailure === undefined,
       checks: {
         parser: parserOk
           ? { ok: true, detail: parser.state === "ready" ? `restarts: ${parser.restarts}` : `restarting: ${parser.detail}` }
@@ -342,13 +361,17 @@ export class SspCore implements Core {
                 ok: false,
                 detail: `the last save failed ${Math.round((performance.now() - saveFailure.at) / 1000)} s ago (retried): ${reasonOf(saveFailure.error)}`,
               },
-        surrealdb: reachable ? { ok: true } : { ok: false, detail: "SurrealDB does not answer" },
+        surrealdb: reachable ? { ok: true } : { ok: false, detail: edges.unreachableReason() },
         state: { ok: true, detail: "loaded" },
-        outbox: outboxOk
-          ? { ok: true, detail: `${pending} pending` }
-          : { ok: false, detail: `${pending} edge writes pending, over the limit of ${this.parts.outboxReadyLimit}` },
+        outbox,
+        edges: setAside.length === 0 ? { ok: true } : { ok: false, detail: describeSetAside(setAside) },
       },
     };
+  }
+
+  /** Edge writes SurrealDB refused for good and that are not repaired yet (`ssp_outbox_set_aside`). */
+  setAsideCount(): number {
+    return this.parts.edges.setAside().length;
   }
 
   /** Ends the streams, saves the state, closes the journal and the database. */
@@ -452,6 +475,25 @@ export class SspCore implements Core {
     });
   }
 
+  /**
+   * An edge write was set aside: try once to repair its views by resyncing them
+   * from the circuit (a resync that is itself refused is not retried, so a view
+   * SurrealDB keeps refusing cannot loop; ResyncEdges remains).
+   */
+  private repairSetAside(entry: SetAsideEntry): void {
+    const { logger } = this.parts;
+    if (entry.kind === "resync") return;
+    const { circuit } = this.parts;
+    // A view no longer registered needs its edges removed: only a full resync does that.
+    const views = entry.views === "all" || entry.views.some((id) => circuit.getView(id) === undefined) ? [undefined] : entry.views;
+    for (const view of views) {
+      this.resyncEdges(view).then(
+        (counts) => logger.info({ view_id: view ?? "(all)", ...counts }, "edges resynced after a write was set aside"),
+        (err: unknown) => logger.warn({ err, view_id: view ?? "(all)" }, "resync after a set-aside edge write failed"),
+      );
+    }
+  }
+
   private recordIngest(changes: readonly RecordChange[], stale: number, seconds: number): void {
     const { metrics } = this.parts.telemetry;
     const each = seconds / Math.max(1, changes.length);
@@ -477,6 +519,22 @@ export class SspCore implements Core {
       records: records.size === 0 ? undefined : records,
     };
   }
+}
+
+/** The readiness detail for writes set aside: how many, which views are stale, why, and the fix. */
+function describeSetAside(entries: readonly SetAsideEntry[]): string {
+  const views = new Set<string>();
+  let all = false;
+  for (const e of entries) {
+    if (e.views === "all") all = true;
+    else for (const v of e.views) views.add(v);
+  }
+  const shown = [...views].slice(0, 10).map((v) => JSON.stringify(v));
+  const which = all ? "every view" : `view${views.size === 1 ? "" : "s"} ${shown.join(", ")}${views.size > shown.length ? ` and ${views.size - shown.length} more` : ""}`;
+  return (
+    `${entries.length} edge write${entries.length === 1 ? "" : "s"} refused by SurrealDB and set aside; ` +
+    `edges of ${which} are stale until ResyncEdges repairs them; last refusal: ${entries.at(-1)?.reason ?? ""}`
+  );
 }
 
 /** Every view with its membership, for a full resync. */

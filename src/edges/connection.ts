@@ -9,7 +9,7 @@
  * migrations) before any query is let through.
  */
 import { createNodeEngines } from "@surrealdb/node";
-import { Surreal, createRemoteEngines } from "surrealdb";
+import { QueryError, Surreal, createRemoteEngines, type QueryResponse } from "surrealdb";
 import type { RetryPolicy } from "./edge-writer.js";
 import { silentLogger, type EdgeDatabase, type EdgeLogger } from "./types.js";
 
@@ -43,6 +43,7 @@ export class SurrealConnection implements EdgeDatabase {
   readonly #logger: EdgeLogger;
   #ready = false;
   #closed = false;
+  #lastConnectError: string | undefined;
   #reconnecting: Promise<void> | undefined;
   #wakeReconnect: (() => void) | undefined;
   /** Bumped when a connect attempt is abandoned, so its late continuation stops. */
@@ -78,13 +79,17 @@ export class SurrealConnection implements EdgeDatabase {
     return this.#ready;
   }
 
+  unavailableReason(): string | undefined {
+    return this.#ready ? undefined : this.#lastConnectError;
+  }
+
   async query(text: string, bindings: Record<string, unknown>): Promise<unknown[]> {
     if (!this.#ready) {
       this.#startReconnecting();
       throw new ConnectionUnavailableError("SurrealDB is not connected");
     }
     try {
-      return await this.surreal.query(text, bindings).collect();
+      return resultsOrCause(await this.surreal.query(text, bindings).responses());
     } catch (error) {
       if (this.surreal.status !== "connected") this.#lost("query failed on a lost connection");
       throw error;
@@ -122,12 +127,15 @@ export class SurrealConnection implements EdgeDatabase {
     const attempt = ++this.#attempt;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("SurrealDB connect timed out")), this.#options.connectTimeoutMs ?? 5_000);
+      // The embedded engine can hang without an error (e.g. a surrealkv path it cannot open).
+      const ms = this.#options.connectTimeoutMs ?? 5_000;
+      timer = setTimeout(() => reject(new Error(`connecting to ${redact(this.#options.url)} did not finish within ${ms} ms`)), ms);
     });
     try {
       await Promise.race([this.#connectAndMigrate(attempt), timeout]);
     } catch (error) {
       this.#attempt++;
+      this.#lastConnectError = error instanceof Error ? error.message : String(error);
       await this.surreal.close().catch(() => undefined);
       throw error;
     } finally {
@@ -158,6 +166,7 @@ export class SurrealConnection implements EdgeDatabase {
     await this.#options.onConnected?.(raw);
     current();
     this.#ready = true;
+    this.#lastConnectError = undefined;
     this.#logger.info({ url: redact(url), namespace, database }, "connected to SurrealDB");
   }
 
@@ -199,6 +208,18 @@ export class SurrealConnection implements EdgeDatabase {
       }
     }
   }
+}
+
+/**
+ * Every statement's result, or the error that failed the query. In a failed
+ * transaction every other statement answers "not executed"; `collect()` would
+ * throw the first of those, which hides whether the cause is permanent (a type
+ * error, a transaction too large) or transient (a conflict, a timeout).
+ */
+function resultsOrCause(responses: readonly QueryResponse[]): unknown[] {
+  const errors = responses.flatMap((r) => (r.success ? [] : [r.error]));
+  if (errors.length === 0) return responses.map((r) => (r.success ? r.result : undefined));
+  throw errors.find((e) => !(e instanceof QueryError && e.isNotExecuted)) ?? errors[0];
 }
 
 function parseScheme(url: string): string {

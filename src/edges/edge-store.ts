@@ -10,7 +10,7 @@ import { SurrealConnection } from "./connection.js";
 import { EdgeWriter, type RetryPolicy } from "./edge-writer.js";
 import { loadMigrations, migrate } from "./migrations.js";
 import { ingestOp, memberRefs, registerOp, viewMeta } from "./ops.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, type SetAsideEntry } from "./outbox.js";
 import {
   silentLogger,
   type EdgeDatabase,
@@ -36,6 +36,8 @@ export interface EdgeStoreOptions {
   readonly retry?: RetryPolicy | undefined;
   /** A connect attempt that has not finished after this long is abandoned and retried (default 5 s). */
   readonly connectTimeoutMs?: number | undefined;
+  /** Wraps the connection before the writer uses it (tests inject faults into the real connection). */
+  readonly wrapDatabase?: ((db: EdgeDatabase) => EdgeDatabase) | undefined;
 }
 
 /** A view and its membership, as the circuit holds it (a ViewState fits). */
@@ -49,6 +51,8 @@ export interface EdgeStoreStats {
   readonly failedRoundTrips: number;
   readonly edgeOperations: Readonly<Record<EdgeOperation, number>>;
   readonly pending: number;
+  /** Entries SurrealDB refused for good, set aside and not yet repaired. */
+  readonly setAside: number;
 }
 
 /** Connects (running the migrations on every connect), opens the outbox, starts the writer. */
@@ -68,7 +72,7 @@ export async function openEdgeStore(options: EdgeStoreOptions): Promise<EdgeStor
       if (from !== to) logger.info({ from, to }, "SurrealDB edge schema migrated");
     },
   });
-  return createEdgeStore({ ...options, database: connection, logger });
+  return createEdgeStore({ ...options, database: options.wrapDatabase?.(connection) ?? connection, logger });
 }
 
 /** An EdgeStore over an already open database (tests wrap the connection to count or fail). */
@@ -79,6 +83,7 @@ export async function createEdgeStore(options: {
   readonly onMetric?: ((metric: EdgeMetric) => void) | undefined;
   readonly transactionTimeoutMs?: number | undefined;
   readonly retry?: RetryPolicy | undefined;
+  readonly maxTransactionBytes?: number | undefined;
 }): Promise<EdgeStore> {
   const outbox = await Outbox.open(options.dataDir);
   return new EdgeStore(options.database, outbox, options);
@@ -90,6 +95,7 @@ export class EdgeStore {
   readonly #operations: Record<EdgeOperation, number> = { relate: 0, delete: 0, metadata: 0, unregister: 0, reset: 0, resync: 0 };
   #roundTrips = 0;
   #failedRoundTrips = 0;
+  #setAsideListener: (entry: SetAsideEntry) => void = () => {};
 
   constructor(
     db: EdgeDatabase,
@@ -99,6 +105,7 @@ export class EdgeStore {
       readonly onMetric?: ((metric: EdgeMetric) => void) | undefined;
       readonly transactionTimeoutMs?: number | undefined;
       readonly retry?: RetryPolicy | undefined;
+      readonly maxTransactionBytes?: number | undefined;
     },
   ) {
     this.#db = db;
@@ -109,6 +116,8 @@ export class EdgeStore {
       logger: options.logger ?? silentLogger,
       transactionTimeoutMs: options.transactionTimeoutMs,
       retry: options.retry,
+      maxTransactionBytes: options.maxTransactionBytes,
+      onSetAside: (entry) => this.#setAsideListener(entry),
       onMetric: (metric) => {
         if (metric.kind === "roundTrip") {
           this.#roundTrips++;
@@ -163,6 +172,31 @@ export class EdgeStore {
     return this.#writer.pending();
   }
 
+  /**
+   * Writes SurrealDB refused for good, set aside so later ones could go on; the
+   * views each names have stale edges until a resync (or unregister/reset) of
+   * them commits. Kept across restarts.
+   */
+  setAside(): readonly SetAsideEntry[] {
+    return this.#writer.setAside();
+  }
+
+  /** When the oldest write waiting in the outbox entered it; undefined when none waits. */
+  oldestPendingAt(): number | undefined {
+    return this.#writer.oldestPendingAt();
+  }
+
+  /** `listener` hears of each write set aside (one listener; the core uses it to resync). */
+  onSetAside(listener: (entry: SetAsideEntry) => void): void {
+    this.#setAsideListener = listener;
+  }
+
+  /** For readiness: why SurrealDB does not answer, as precisely as known. */
+  unreachableReason(): string {
+    const reason = this.#db.unavailableReason?.();
+    return reason === undefined ? "SurrealDB does not answer" : `SurrealDB does not answer: ${reason}`;
+  }
+
   /** For readiness: SurrealDB answers now. */
   isReachable(): Promise<boolean> {
     return this.#db.isReachable();
@@ -184,6 +218,7 @@ export class EdgeStore {
       failedRoundTrips: this.#failedRoundTrips,
       edgeOperations: { ...this.#operations },
       pending: this.pending(),
+      setAside: this.setAside().length,
     };
   }
 

@@ -10,13 +10,20 @@
  * - While the outbox holds anything, every new op goes behind it, and the outbox
  *   is retried from its head with backoff until it is empty again.
  * - A resync of all views rebuilds everything from the circuit, so outbox entries
- *   before it are dropped rather than replayed (this also unblocks an entry that
- *   can never commit).
+ *   before it are dropped rather than replayed.
+ * - An entry SurrealDB refuses for good (permanent-errors.ts) does not block the
+ *   ones behind it: it is set aside, durably, and the views it wrote stay marked
+ *   stale until an op that rebuilds or removes their edges commits (a register,
+ *   resync, unregister or reset). A merged transaction that fails for good is
+ *   retried entry by entry, so only the entry at fault is set aside. Later ops
+ *   still commit in order; skipping one only leaves its views' edges behind the
+ *   circuit, which is what the repair fixes.
  */
-import { needsRead, opWeight } from "./ops.js";
-import type { Outbox, OutboxEntry } from "./outbox.js";
+import { needsRead, opViews, opWeight, repairedViews } from "./ops.js";
+import type { Outbox, OutboxEntry, SetAsideEntry } from "./outbox.js";
+import { isPermanentFailure } from "./permanent-errors.js";
 import { planReadOp } from "./resync.js";
-import { compileTransaction, planBlindOps, type CompiledTransaction } from "./transaction.js";
+import { compileTransaction, planBlindOps, splitSegment, type CompiledTransaction } from "./transaction.js";
 import type { EdgeDatabase, EdgeLogger, EdgeMetric, EdgeOp, ResyncCounts, WriteStatus } from "./types.js";
 
 export interface WriteOutcome {
@@ -42,6 +49,14 @@ export interface EdgeWriterOptions {
   /** Upper bounds for one merged transaction (defaults 1,000 ops / 20,000 edge rows). */
   readonly maxBatchOps?: number | undefined;
   readonly maxBatchWeight?: number | undefined;
+  /**
+   * About how much view metadata one transaction of a registration or resync
+   * carries before its writes are split (default 16 MiB; embedded SurrealDB
+   * refuses a transaction of about 100 MB).
+   */
+  readonly maxTransactionBytes?: number | undefined;
+  /** Told about each entry set aside (after it is durable). */
+  readonly onSetAside?: ((entry: SetAsideEntry) => void) | undefined;
 }
 
 interface Entry {
@@ -64,8 +79,12 @@ export class EdgeWriter {
   readonly #retry: RetryPolicy;
   readonly #maxOps: number;
   readonly #maxWeight: number;
+  readonly #maxBytes: number;
+  readonly #onSetAside: (entry: SetAsideEntry) => void;
 
   #queue: Entry[] = [];
+  /** Outbox entries up to this seq are tried one per transaction (a merge of them failed for good). */
+  #isolateThrough = 0;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #closing = false;
@@ -81,6 +100,8 @@ export class EdgeWriter {
     this.#retry = options.retry ?? { initialMs: 100, maxMs: 5_000 };
     this.#maxOps = options.maxBatchOps ?? 1_000;
     this.#maxWeight = options.maxBatchWeight ?? 20_000;
+    this.#maxBytes = options.maxTransactionBytes ?? 16 * 1024 * 1024;
+    this.#onSetAside = options.onSetAside ?? (() => {});
     this.#onMetric({ kind: "outboxPending", pending: this.#outbox.size });
     // A restart with a non-empty outbox starts draining it at once.
     if (this.#outbox.size > 0) this.#kick();
@@ -100,6 +121,16 @@ export class EdgeWriter {
   /** Ops waiting in the durable outbox. */
   pending(): number {
     return this.#outbox.size;
+  }
+
+  /** Entries set aside whose views are not repaired yet. */
+  setAside(): readonly SetAsideEntry[] {
+    return this.#outbox.setAside;
+  }
+
+  /** When the oldest op waiting in the outbox entered it; undefined when none waits. */
+  oldestPendingAt(): number | undefined {
+    return this.#outbox.oldestAt;
   }
 
   /** Resolves when every op enqueued so far is committed or in the outbox. */
@@ -155,6 +186,7 @@ export class EdgeWriter {
     const batch = this.#queue.splice(0, count);
     const attempt = await this.#attempt(batch.map((e) => e.op));
     if (attempt.kind === "committed") {
+      await this.#repairAfter(batch.map((e) => e.op));
       for (const e of batch) e.resolve({ status: "committed", counts: attempt.counts });
       return;
     }
@@ -162,9 +194,16 @@ export class EdgeWriter {
     // Everything queued behind the failed batch must stay behind it: spill it all.
     const spilled = [...batch, ...this.#queue.splice(0)];
     const seqs = await this.#appendToOutbox(spilled);
+    // Refused for good: the outbox retries these alone, to find the one at fault.
+    if (attempt.kind === "failed" && isPermanentFailure(attempt.error) && seqs !== undefined) {
+      this.#isolateThrough = Math.max(this.#isolateThrough, seqs[batch.length - 1] ?? 0);
+    }
     if (attempt.kind === "timeout" && seqs !== undefined) {
       const late = await this.#awaitSpilling(attempt.late);
-      if (late?.kind === "committed") await this.#ack(seqs[batch.length - 1] ?? 0);
+      if (late?.kind === "committed") {
+        await this.#ack(seqs[batch.length - 1] ?? 0);
+        await this.#repairAfter(batch.map((e) => e.op));
+      }
     }
   }
 
@@ -172,7 +211,8 @@ export class EdgeWriter {
   async #drainStep(): Promise<void> {
     await this.#skipSupersededEntries();
     const head = this.#outbox.peek(this.#maxOps);
-    const entries = head.slice(0, this.#batchLength(head.map((e) => e.op)));
+    const isolated = head[0] !== undefined && head[0].seq <= this.#isolateThrough;
+    const entries = head.slice(0, isolated ? 1 : this.#batchLength(head.map((e) => e.op)));
     const last = entries.at(-1);
     if (last === undefined) return;
     let attempt = await this.#awaitSpilling(this.#attempt(entries.map((e) => e.op)));
@@ -180,12 +220,48 @@ export class EdgeWriter {
     if (attempt === undefined) return;
     if (attempt.kind === "committed") {
       await this.#ack(last.seq);
+      await this.#repairAfter(entries.map((e) => e.op));
       if (this.#outbox.size === 0) this.#logger.info({ attempts: this.#failures }, "edge outbox drained");
       this.#failures = 0;
       return;
     }
+    if (attempt.kind === "failed" && isPermanentFailure(attempt.error)) {
+      if (entries.length === 1) return this.#setAside(last, attempt.error);
+      this.#logger.warn(
+        { ops: entries.length, reason: errorMessage(attempt.error) },
+        "SurrealDB refused a merged edge transaction; retrying its ops one by one",
+      );
+      this.#isolateThrough = Math.max(this.#isolateThrough, last.seq);
+      return;
+    }
     this.#logFailure(attempt, entries.length);
     await this.#backoff();
+  }
+
+  /** Takes an entry SurrealDB refuses for good out of line, so the ones behind it go on. */
+  async #setAside(entry: OutboxEntry, error: unknown): Promise<void> {
+    const views = opViews(entry.op);
+    const reason = errorMessage(error).slice(0, 500);
+    await this.#outbox.setAsideEntry(entry.seq, views, reason);
+    this.#failures = 0;
+    this.#logger.error(
+      { seq: entry.seq, op: entry.op.kind, views, reason },
+      "SurrealDB refused an edge write for good: set aside so later writes go on; these views' edges are stale until ResyncEdges repairs them",
+    );
+    this.#onMetric({ kind: "outboxPending", pending: this.#outbox.size });
+    this.#onMetric({ kind: "setAside", op: entry.op.kind, stale: this.#outbox.setAside.length });
+    const aside = this.#outbox.setAside.find((e) => e.seq === entry.seq);
+    if (aside !== undefined) this.#onSetAside(aside);
+  }
+
+  /** After `ops` committed: the views they rebuilt or removed are no longer stale. */
+  async #repairAfter(ops: readonly EdgeOp[]): Promise<void> {
+    if (this.#outbox.setAside.length === 0) return;
+    for (const op of ops) {
+      const views = repairedViews(op);
+      if (views !== undefined) await this.#outbox.repaired(views);
+    }
+    this.#onMetric({ kind: "outboxStale", stale: this.#outbox.setAside.length });
   }
 
   async #skipSupersededEntries(): Promise<void> {
@@ -233,7 +309,9 @@ export class EdgeWriter {
     const first = ops[0];
     if (first !== undefined && (first.kind === "register" || first.kind === "resync")) {
       const plan = await planReadOp(this.#timed(), first);
-      if (!plan.segment.isEmpty) await this.#commit(compileTransaction([{ kind: "segment", segment: plan.segment }]));
+      for (const segment of splitSegment(plan.segment, this.#maxWeight, this.#maxBytes)) {
+        await this.#commit(compileTransaction([{ kind: "segment", segment }]));
+      }
       if (first.kind === "resync") this.#onMetric({ kind: "edgeOperations", operation: "resync", count: 1 });
       return plan.counts;
     }

@@ -3,4 +3,6 @@ export { openEdgeStore, createEdgeStore, EdgeStore, type EdgeStoreOptions, type 
 export { SurrealConnection, ConnectionUnavailableError, type ConnectionOptions } from "./connection.js";
 export { loadMigrations, migrate, migrationsDir, SchemaTooNewError, type Migration } from "./migrations.js";
 export type { RetryPolicy } from "./edge-writer.js";
+export type { SetAsideEntry, ViewScope } from "./outbox.js";
+export { isPermanentFailure } from "./permanent-errors.js";
 export type { EdgeDatabase, EdgeLogger, EdgeMetric, EdgeOperation, ResyncResult, WriteStatus } from "./types.js";

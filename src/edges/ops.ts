@@ -5,6 +5,8 @@
  */
 import type { Member, ViewDelta, ViewSpec, WireValue } from "../circuit/types.js";
 import { wireToSurreal } from "./surreal-values.js";
+import { metaSize } from "./transaction.js";
+import type { ViewScope } from "./outbox.js";
 import type { EdgeOp, MemberRef, RecordRef, ViewEdgeChanges, ViewMeta } from "./types.js";
 
 export function viewMeta(spec: ViewSpec): ViewMeta {
@@ -65,7 +67,9 @@ export function opWeight(op: EdgeOp): number {
     case "ingest":
       return op.views.reduce((n, v) => n + v.upserts.length + v.deletes.length, 0);
     case "replace":
-      return 1 + op.changes.upserts.length + op.changes.deletes.length;
+      // Its metadata counts too, a row per KiB, so merged re-registrations with
+      // large params stay a transaction SurrealDB takes.
+      return 1 + Math.ceil(metaSize(op.meta) / 1024) + op.changes.upserts.length + op.changes.deletes.length;
     case "register":
       return 1 + op.members.length;
     case "resync":
@@ -73,5 +77,40 @@ export function opWeight(op: EdgeOp): number {
     case "unregister":
     case "reset":
       return 1;
+  }
+}
+
+/** The views whose edges or metadata `op` writes: what is stale if it never commits. */
+export function opViews(op: EdgeOp): ViewScope {
+  switch (op.kind) {
+    case "ingest":
+      return op.views.map((v) => v.viewId);
+    case "replace":
+    case "register":
+      return [op.meta.viewId];
+    case "unregister":
+      return [op.viewId];
+    case "reset":
+      return "all";
+    case "resync":
+      return op.all ? "all" : op.views.map((v) => v.meta.viewId);
+  }
+}
+
+/**
+ * The views whose edges `op`, once committed, makes whole whatever was skipped
+ * before it: a full registration or resync writes the whole membership, an
+ * unregister or reset removes them. Undefined for ops that only write a difference.
+ */
+export function repairedViews(op: EdgeOp): ViewScope | undefined {
+  switch (op.kind) {
+    case "register":
+    case "unregister":
+    case "reset":
+    case "resync":
+      return opViews(op);
+    case "ingest":
+    case "replace":
+      return undefined;
   }
 }

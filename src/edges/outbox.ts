@@ -1,38 +1,62 @@
 /**
  * The durable outbox: edge ops that could not be committed to SurrealDB wait here,
  * in order, until they are. One append-only file under the data dir; every line is
- * `<crc32 hex> <json>\n`, either an entry `{"seq":n,"op":…}` or an acknowledgement
- * `{"ack":n}` (every entry up to n is committed). Appends are fsynced before the
- * caller is told "pending".
+ * `<crc32 hex> <json>\n`, one of:
+ * - an entry `{"seq":n,"at":ms,"op":…}`;
+ * - an acknowledgement `{"ack":n}`: every waiting entry up to n is committed;
+ * - `{"aside":n,"views":[…]|"all","reason":…,"at":ms}`: entry n was refused by
+ *   SurrealDB for good and set aside (it no longer waits), leaving those views'
+ *   edges stale until they are repaired;
+ * - `{"repaired":[…]|"all"}`: those views' edges were rebuilt, so set-aside entries
+ *   no longer leave them stale.
+ * Appends are fsynced before the caller is told "pending", or before a set-aside
+ * entry stops blocking the ones behind it.
  *
  * On open, lines are read until the first one whose checksum or JSON fails (a torn
- * tail from a crash mid-write); the file is cut there. When everything is
- * acknowledged the file is truncated to empty.
+ * tail from a crash mid-write); the file is cut there. When nothing waits and
+ * nothing is set aside, the file is truncated to empty.
  */
 import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import type { EdgeOp } from "./types.js";
+import type { EdgeOp, EdgeOpKind } from "./types.js";
 
 export const OUTBOX_FILE = "edge-outbox.log";
 
 export interface OutboxEntry {
   readonly seq: number;
   readonly op: EdgeOp;
+  /** When it entered the outbox (ms since the epoch; the open time for entries written before this was kept). */
+  readonly at: number;
+}
+
+/** Views an op writes edges or metadata for; "all" for a reset or a full resync. */
+export type ViewScope = readonly string[] | "all";
+
+/** An entry SurrealDB refused for good: it no longer waits, but its views' edges may be stale. */
+export interface SetAsideEntry {
+  readonly seq: number;
+  readonly kind: EdgeOpKind;
+  /** The views still stale because of it (shrinks as views are repaired). */
+  readonly views: ViewScope;
+  readonly reason: string;
+  readonly at: number;
 }
 
 export class Outbox {
   readonly path: string;
   readonly #file: FileHandle;
   #entries: OutboxEntry[];
+  #aside: SetAsideEntry[];
   #nextSeq: number;
   /** Serialises file writes so they land in call order. */
   #chain: Promise<void> = Promise.resolve();
 
-  private constructor(path: string, file: FileHandle, entries: OutboxEntry[], nextSeq: number) {
+  private constructor(path: string, file: FileHandle, entries: OutboxEntry[], aside: SetAsideEntry[], nextSeq: number) {
     this.path = path;
     this.#file = file;
     this.#entries = entries;
+    this.#aside = aside;
     this.#nextSeq = nextSeq;
   }
 
@@ -45,22 +69,33 @@ export class Outbox {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    const { entries, validBytes, nextSeq } = parseOutbox(text);
+    const { entries, aside, validBytes, nextSeq } = parseOutbox(text, Date.now());
     const file = await open(path, "a");
     if (validBytes < Buffer.byteLength(text, "utf8")) {
       await file.truncate(validBytes);
       await file.datasync();
     }
-    if (entries.length === 0 && validBytes > 0) {
+    if (entries.length === 0 && aside.length === 0 && validBytes > 0) {
       await file.truncate(0);
       await file.datasync();
     }
     await syncDir(dir);
-    return new Outbox(path, file, entries, nextSeq);
+    return new Outbox(path, file, entries, aside, nextSeq);
   }
 
+  /** Entries waiting to be committed. */
   get size(): number {
     return this.#entries.length;
+  }
+
+  /** Entries set aside whose views are not repaired yet, oldest first. */
+  get setAside(): readonly SetAsideEntry[] {
+    return this.#aside;
+  }
+
+  /** When the oldest waiting entry entered the outbox; undefined when none waits. */
+  get oldestAt(): number | undefined {
+    return this.#entries[0]?.at;
   }
 
   /** The oldest `max` waiting entries, in order. */
@@ -74,8 +109,9 @@ export class Outbox {
    */
   async append(ops: readonly EdgeOp[]): Promise<number[]> {
     const seqs: number[] = [];
+    const at = Date.now();
     const lines = ops.map((op) => {
-      const entry = { seq: this.#nextSeq++, op };
+      const entry = { seq: this.#nextSeq++, at, op };
       this.#entries.push(entry);
       seqs.push(entry.seq);
       return frame(entry);
@@ -89,20 +125,47 @@ export class Outbox {
     const before = this.#entries.length;
     this.#entries = this.#entries.filter((e) => e.seq > seq);
     if (this.#entries.length === before) return this.#chain;
-    if (this.#entries.length === 0) {
-      // Every line written so far is acknowledged; entries appended after this call
-      // are written after the cut, so cutting loses nothing.
-      return this.#enqueue(async () => {
-        await this.#file.truncate(0);
-        await this.#file.datasync();
-      });
-    }
-    return this.#write(frame({ ack: seq }));
+    return this.#cutOrWrite({ ack: seq });
+  }
+
+  /**
+   * Takes the waiting entry `seq` out of line for good (SurrealDB refuses it), so
+   * the entries behind it can go; `views` stay stale until `repaired`.
+   */
+  setAsideEntry(seq: number, views: ViewScope, reason: string): Promise<void> {
+    const index = this.#entries.findIndex((e) => e.seq === seq);
+    const entry = this.#entries[index];
+    if (entry === undefined) return this.#chain;
+    this.#entries.splice(index, 1);
+    const at = Date.now();
+    this.#aside.push({ seq, kind: entry.op.kind, views, reason, at });
+    return this.#write(frame({ aside: seq, views, reason, at }));
+  }
+
+  /** `views`' edges were rebuilt: set-aside entries no longer leave them stale. */
+  repaired(views: ViewScope): Promise<void> {
+    const next = applyRepair(this.#aside, views);
+    if (next.length === this.#aside.length && next.every((e, i) => e === this.#aside[i])) return this.#chain;
+    this.#aside = next;
+    return this.#cutOrWrite({ repaired: views });
   }
 
   async close(): Promise<void> {
     await this.#chain.catch(() => undefined);
     await this.#file.close();
+  }
+
+  /**
+   * Appends `record`, or cuts the file to empty when nothing waits and nothing is
+   * set aside: every line written so far is then settled, and lines appended after
+   * this call are written after the cut, so cutting loses nothing.
+   */
+  #cutOrWrite(record: object): Promise<void> {
+    if (this.#entries.length > 0 || this.#aside.length > 0) return this.#write(frame(record));
+    return this.#enqueue(async () => {
+      await this.#file.truncate(0);
+      await this.#file.datasync();
+    });
   }
 
   #write(text: string): Promise<void> {
@@ -130,9 +193,36 @@ function checksum(json: string): string {
   return crc32(json).toString(16).padStart(8, "0");
 }
 
-/** Valid entries not yet acknowledged, and the byte length of the valid prefix. */
-export function parseOutbox(text: string): { entries: OutboxEntry[]; validBytes: number; nextSeq: number } {
+/** Set-aside entries after `views` were repaired: those views dropped, entries with none left gone. */
+function applyRepair(aside: readonly SetAsideEntry[], views: ViewScope): SetAsideEntry[] {
+  if (views === "all") return [];
+  const repaired = new Set(views);
+  const next: SetAsideEntry[] = [];
+  for (const entry of aside) {
+    // A reset or full resync set aside leaves every view stale: only a full repair clears it.
+    if (entry.views === "all" || !entry.views.some((v) => repaired.has(v))) next.push(entry);
+    else {
+      const left = entry.views.filter((v) => !repaired.has(v));
+      if (left.length > 0) next.push({ ...entry, views: left });
+    }
+  }
+  return next;
+}
+
+function isViewScope(value: unknown): value is ViewScope {
+  return value === "all" || (Array.isArray(value) && value.every((v) => typeof v === "string"));
+}
+
+/**
+ * Waiting and set-aside entries, and the byte length of the valid prefix.
+ * `now` stands in for the entry time of lines written before it was kept.
+ */
+export function parseOutbox(
+  text: string,
+  now: number,
+): { entries: OutboxEntry[]; aside: SetAsideEntry[]; validBytes: number; nextSeq: number } {
   let entries: OutboxEntry[] = [];
+  let aside: SetAsideEntry[] = [];
   let validBytes = 0;
   let nextSeq = 1;
   let pos = 0;
@@ -142,7 +232,7 @@ export function parseOutbox(text: string): { entries: OutboxEntry[]; validBytes:
     const line = text.slice(pos, end);
     const json = line.slice(9);
     if (line[8] !== " " || checksum(json) !== line.slice(0, 8)) break;
-    let value: { seq?: unknown; op?: unknown; ack?: unknown };
+    let value: { seq?: unknown; op?: unknown; ack?: unknown; at?: unknown; aside?: unknown; views?: unknown; reason?: unknown; repaired?: unknown };
     try {
       value = JSON.parse(json) as typeof value;
     } catch {
@@ -151,14 +241,24 @@ export function parseOutbox(text: string): { entries: OutboxEntry[]; validBytes:
     if (typeof value.ack === "number") {
       const ack = value.ack;
       entries = entries.filter((e) => e.seq > ack);
+    } else if (typeof value.aside === "number" && isViewScope(value.views)) {
+      const seq = value.aside;
+      const entry = entries.find((e) => e.seq === seq);
+      if (entry !== undefined) {
+        entries = entries.filter((e) => e !== entry);
+        const at = typeof value.at === "number" ? value.at : now;
+        aside.push({ seq, kind: entry.op.kind, views: value.views, reason: String(value.reason ?? ""), at });
+      }
+    } else if (isViewScope(value.repaired)) {
+      aside = applyRepair(aside, value.repaired);
     } else if (typeof value.seq === "number" && typeof value.op === "object" && value.op !== null) {
-      entries.push({ seq: value.seq, op: value.op as EdgeOp });
+      entries.push({ seq: value.seq, op: value.op as EdgeOp, at: typeof value.at === "number" ? value.at : now });
       nextSeq = Math.max(nextSeq, value.seq + 1);
     } else break;
     pos = end + 1;
     validBytes += Buffer.byteLength(line, "utf8") + 1;
   }
-  return { entries, validBytes, nextSeq };
+  return { entries, aside, validBytes, nextSeq };
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -58,6 +58,48 @@ export class WriteSegment {
   }
 }
 
+/**
+ * A rough size of a view's metadata as sent (characters of its JSON params and
+ * query): what makes a transaction large, as edge rows are small.
+ */
+export function metaSize(meta: ViewMeta): number {
+  return JSON.stringify(meta.params).length + meta.surrealQL.length + meta.clientId.length + meta.viewId.length;
+}
+
+/**
+ * Splits the writes of a read-then-write op (a full registration or resync) into
+ * segments of at most `maxRows` rows and about `maxBytes` of metadata each, to be
+ * committed one after the other: a resync of every view would otherwise put every
+ * view's metadata and every edge into one transaction, and SurrealDB refuses one
+ * that is too large. Order: removals, metadata, edges, then the clientId fixes.
+ * Committing them in turn is safe because the edge writer runs nothing in between,
+ * and a crash half-way leaves the op in the outbox, to be read and diffed again.
+ */
+export function splitSegment(segment: WriteSegment, maxRows: number, maxBytes: number): WriteSegment[] {
+  const parts: WriteSegment[] = [];
+  let part = new WriteSegment();
+  let rows = 0;
+  let bytes = 0;
+  const room = (addBytes: number): WriteSegment => {
+    if (!part.isEmpty && (rows + 1 > maxRows || bytes + addBytes > maxBytes)) {
+      parts.push(part);
+      part = new WriteSegment();
+      rows = 0;
+      bytes = 0;
+    }
+    rows++;
+    bytes += addBytes;
+    return part;
+  };
+  for (const id of segment.deleteIds) room(0).deleteIds.push(id);
+  for (const [key, d] of segment.deletes) room(0).deletes.set(key, d);
+  for (const [viewId, meta] of segment.metas) room(metaSize(meta)).metas.set(viewId, meta);
+  for (const [key, row] of segment.upserts) room(0).upserts.set(key, row);
+  for (const [viewId, clientId] of segment.clientIds) room(0).clientIds.set(viewId, clientId);
+  if (!part.isEmpty) parts.push(part);
+  return parts;
+}
+
 type Step = { readonly kind: "segment"; readonly segment: WriteSegment } | { readonly kind: "unregister"; readonly viewId: string } | { readonly kind: "reset" };
 
 export interface CompiledTransaction {

@@ -89,6 +89,8 @@ export interface EdgeDatabase {
   query(text: string, bindings: Record<string, unknown>): Promise<unknown[]>;
   /** True when a trivial query succeeds now. Never throws. */
   isReachable(): Promise<boolean>;
+  /** Why the last connect attempt failed, while not connected (for readiness). */
+  unavailableReason?(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -116,4 +118,8 @@ export type EdgeMetric =
   /** One `db.query` call: its duration and whether it succeeded. */
   | { readonly kind: "roundTrip"; readonly seconds: number; readonly ok: boolean }
   /** The outbox backlog changed. */
-  | { readonly kind: "outboxPending"; readonly pending: number };
+  | { readonly kind: "outboxPending"; readonly pending: number }
+  /** An entry SurrealDB refused for good was set aside; `stale` entries are now set aside and unrepaired. */
+  | { readonly kind: "setAside"; readonly op: EdgeOpKind; readonly stale: number }
+  /** Set-aside entries left unrepaired after a repair. */
+  | { readonly kind: "outboxStale"; readonly stale: number };

@@ -30,6 +30,7 @@ export interface GaugeSources {
   parserAvailable?: GaugeSource;
   /** Behind `ssp_readiness_check{check}`; no series until supplied. */
   readinessChecks?: ReadinessChecksSource;
+  outboxSetAside?: GaugeSource;
 }
 
 /** One RPC method known at startup, so its duration series exists before its first call. */
@@ -51,6 +52,8 @@ export interface SspMetrics {
   recordEdgeOperations(operation: EdgeOperation, count: number): void;
   /** The SurrealQL parser trapped and a fresh instance took over. */
   recordParserRestart(): void;
+  /** One edge write SurrealDB refused for good was set aside (its views' edges are stale until resynced). */
+  recordEdgeWriteSetAside(): void;
   /** One snapshot saved, taking `seconds`. */
   recordSnapshot(seconds: number): void;
   /** One snapshot save that failed (disk full, unwritable, …). */
@@ -84,6 +87,8 @@ export const METRIC_VIEWS_ACTIVE = "ssp_views_active";
 export const METRIC_EDGE_OPERATIONS_TOTAL = "ssp_edge_operations_total";
 export const METRIC_WATCH_STREAMS_ACTIVE = "ssp_watch_streams_active";
 export const METRIC_OUTBOX_PENDING = "ssp_outbox_pending";
+export const METRIC_OUTBOX_SET_ASIDE = "ssp_outbox_set_aside";
+export const METRIC_OUTBOX_SET_ASIDE_TOTAL = "ssp_outbox_set_aside_total";
 export const METRIC_SNAPSHOT_DURATION = "ssp_snapshot_duration_seconds";
 export const METRIC_STALE_INGESTS_TOTAL = "ssp_stale_ingests_total";
 export const METRIC_PARSER_RESTARTS_TOTAL = "ssp_parser_restarts_total";
@@ -139,6 +144,9 @@ export function createSspMetrics(
   const edgeOpsTotal = meter.createCounter(METRIC_EDGE_OPERATIONS_TOTAL, {
     description: "Edge operations written to SurrealDB (or queued in the outbox), by operation.",
   });
+  const setAsideTotal = meter.createCounter(METRIC_OUTBOX_SET_ASIDE_TOTAL, {
+    description: "Edge writes SurrealDB refused for good and set aside so later writes could go on.",
+  });
   const seeds = {
     ingest: histogramSeed(METRIC_INGEST_DURATION, "Engine time per applied record change.", "s", INGEST_DURATION_BUCKETS_SECONDS, [{}]),
     snapshot: histogramSeed(METRIC_SNAPSHOT_DURATION, "Time to save one snapshot of the state.", "s", SNAPSHOT_DURATION_BUCKETS_SECONDS, [{}]),
@@ -174,9 +182,17 @@ export function createSspMetrics(
       for (const [check, ok] of Object.entries(checks)) result.observe(ok ? 1 : 0, { check });
     });
 
+  observeGauge(
+    meter,
+    METRIC_OUTBOX_SET_ASIDE,
+    "Edge writes set aside and not repaired yet: their views' edges are stale until ResyncEdges.",
+    () => sources.outboxSetAside,
+  );
+
   staleTotal.add(0);
   parserRestartsTotal.add(0);
   snapshotFailuresTotal.add(0);
+  setAsideTotal.add(0);
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
   // Attribute objects are cached per (table, op) so the hot path allocates nothing.
@@ -214,6 +230,9 @@ export function createSspMetrics(
     recordParserRestart() {
       parserRestartsTotal.add(1);
     },
+    recordEdgeWriteSetAside() {
+      setAsideTotal.add(1);
+    },
     recordSnapshot(seconds) {
       snapshotDuration.record(seconds);
     },
@@ -241,6 +260,7 @@ export function createNoopSspMetrics(): SspMetrics {
     recordStaleIngest: nothing,
     recordEdgeOperations: nothing,
     recordParserRestart: nothing,
+    recordEdgeWriteSetAside: nothing,
     recordSnapshot: nothing,
     recordSnapshotFailure: nothing,
     recordRpc: nothing,

@@ -13,7 +13,7 @@ import type { DeltaEvent, Member, ViewDelta, ViewSpec } from "../../src/circuit/
 import { SurrealConnection } from "../../src/edges/connection.js";
 import { createEdgeStore, type EdgeStore } from "../../src/edges/edge-store.js";
 import { loadMigrations, migrate } from "../../src/edges/migrations.js";
-import type { EdgeDatabase } from "../../src/edges/types.js";
+import type { EdgeDatabase, EdgeMetric } from "../../src/edges/types.js";
 
 export function rid(table: string, key: string | number): RecordId {
   return new RecordId(table, key);
@@ -32,10 +32,29 @@ export function viewDelta(viewId: string, clientId: string, deltas: readonly [De
   return { viewId, clientId, sequence: ++sequence, deltas: deltas.map(([event, id, version]) => ({ event, id, version })) };
 }
 
-/** Counts round trips, and fails them on demand (as a lost connection would). */
+/** True when a transaction's bindings write or read view `viewId` (its metadata or its edges). */
+export function touchesView(bindings: unknown, viewId: string): boolean {
+  if (bindings instanceof SdkRecordId) return bindings.table.name === "_spooky_incantation" && bindings.id === viewId;
+  if (Array.isArray(bindings)) return bindings.some((b) => touchesView(b, viewId));
+  if (typeof bindings === "object" && bindings !== null) return Object.values(bindings).some((b) => touchesView(b, viewId));
+  return false;
+}
+
+/**
+ * A statement SurrealDB itself refuses (a type error on a schema field), put last
+ * in a transaction so that the whole transaction fails for real, as an oversized
+ * one would.
+ */
+const REFUSED_STATEMENT = "UPSERT _spooky_incantation:⟨injected refusal⟩ SET clientId = 0 RETURN NONE;\n";
+
+/** Counts round trips, and fails them on demand (as a lost connection would, or as SurrealDB refusing them). */
 export class TestDatabase implements EdgeDatabase {
   readonly inner: EdgeDatabase;
   queries: string[] = [];
+  /** Transactions it matches are refused by SurrealDB for real (a permanent failure). */
+  refuse: ((text: string, bindings: Record<string, unknown>) => boolean) | undefined;
+  /** How many transactions `refuse` matched. */
+  refused = 0;
   /** While true, every query fails before reaching SurrealDB. */
   failing = false;
   /** Queries that will fail before `failing` rules. */
@@ -59,6 +78,10 @@ export class TestDatabase implements EdgeDatabase {
       throw new Error("injected fault: connection lost");
     }
     if (this.failing) throw new Error("injected fault: connection lost");
+    if (this.refuse?.(text, bindings) === true && text.includes("COMMIT TRANSACTION;")) {
+      this.refused++;
+      return this.inner.query(text.replace("COMMIT TRANSACTION;", `${REFUSED_STATEMENT}COMMIT TRANSACTION;`), bindings);
+    }
     return this.inner.query(text, bindings);
   }
 
@@ -132,12 +155,23 @@ export async function openConnection(url = "mem://"): Promise<SurrealConnection>
 }
 
 export async function openTestStore(
-  options: { url?: string; dataDir?: string; connection?: SurrealConnection; transactionTimeoutMs?: number } = {},
+  options: { url?: string; dataDir?: string; connection?: SurrealConnection; transactionTimeoutMs?: number; keepConnectionOpen?: boolean; onMetric?: (metric: EdgeMetric) => void; maxTransactionBytes?: number } = {},
 ): Promise<TestStore> {
   const dataDir = options.dataDir ?? (await tempDir());
   const connection = options.connection ?? (await openConnection(options.url));
-  const db = new TestDatabase(connection);
-  const store = await createEdgeStore({ database: db, dataDir, retry: { initialMs: 5, maxMs: 40 }, transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000 });
+  const db = new TestDatabase(
+    options.keepConnectionOpen === true
+      ? { query: (text, bindings) => connection.query(text, bindings), isReachable: () => connection.isReachable(), close: async () => {} }
+      : connection,
+  );
+  const store = await createEdgeStore({
+    database: db,
+    dataDir,
+    retry: { initialMs: 5, maxMs: 40 },
+    transactionTimeoutMs: options.transactionTimeoutMs ?? 30_000,
+    onMetric: options.onMetric,
+    maxTransactionBytes: options.maxTransactionBytes,
+  });
   return {
     store,
     db,

@@ -60,4 +60,26 @@ describe("outbox file", () => {
     expect((await stat(join(dir, OUTBOX_FILE))).size).toBe(0);
     await a.close();
   });
+
+  it("keeps set-aside entries and their repairs across a reopen, and is cut once nothing waits or is stale", async () => {
+    const a = await Outbox.open(dir);
+    const [first, second] = await a.append([op("1"), op("2"), op("3")]);
+    await a.setAsideEntry(first!, ["v1", "v2"], "refused");
+    await a.setAsideEntry(second!, "all", "refused too");
+    await a.repaired(["v1"]);
+    await a.close();
+
+    const b = await Outbox.open(dir);
+    expect(b.peek(10).map((e) => e.op)).toEqual([op("3")]);
+    expect(b.setAside.map((e) => [e.seq, e.kind, e.views, e.reason])).toEqual([
+      [first, "unregister", ["v2"], "refused"],
+      [second, "unregister", "all", "refused too"],
+    ]);
+    await b.ack(b.peek(1)[0]!.seq);
+    expect((await stat(join(dir, OUTBOX_FILE))).size).toBeGreaterThan(0);
+    await b.repaired("all");
+    expect(b.setAside).toEqual([]);
+    expect((await stat(join(dir, OUTBOX_FILE))).size).toBe(0);
+    await b.close();
+  });
 });

@@ -52,6 +52,8 @@ describe("GET /metrics", () => {
       ["ssp_edge_operations_total", "counter"],
       ["ssp_watch_streams_active", "gauge"],
       ["ssp_outbox_pending", "gauge"],
+      ["ssp_outbox_set_aside", "gauge"],
+      ["ssp_outbox_set_aside_total", "counter"],
       ["ssp_snapshot_duration_seconds", "histogram"],
       ["ssp_stale_ingests_total", "counter"],
       ["ssp_snapshot_failures_total", "counter"],
@@ -61,10 +63,11 @@ describe("GET /metrics", () => {
 
     expect(valueOf(families, "ssp_stale_ingests_total")).toBe(0);
     expect(valueOf(families, "ssp_snapshot_failures_total")).toBe(0);
+    expect(valueOf(families, "ssp_outbox_set_aside_total")).toBe(0);
     for (const operation of ["create", "update", "delete"]) {
       expect(valueOf(families, "ssp_edge_operations_total", { operation })).toBe(0);
     }
-    for (const gauge of ["ssp_views_active", "ssp_watch_streams_active", "ssp_outbox_pending"]) {
+    for (const gauge of ["ssp_views_active", "ssp_watch_streams_active", "ssp_outbox_pending", "ssp_outbox_set_aside"]) {
       expect(valueOf(families, gauge)).toBe(0);
     }
     expect(valueOf(families, "ssp_ingest_duration_seconds_count")).toBe(0);
@@ -101,7 +104,8 @@ describe("GET /metrics", () => {
     metrics.recordRpc(INGEST["rpc.service"], INGEST["rpc.method"], 3, 0.05);
     let views = 7;
     metrics.observeGauges({ viewsActive: () => views, watchStreamsActive: () => 2 });
-    metrics.observeGauges({ outboxPending: () => 11 });
+    metrics.observeGauges({ outboxPending: () => 11, outboxSetAside: () => 3 });
+    metrics.recordEdgeWriteSetAside();
 
     const families = await scrapeFamilies(telemetry);
     expect(valueOf(families, "ssp_ingest_total", { table: "user", op: "create" })).toBe(3);
@@ -132,6 +136,8 @@ describe("GET /metrics", () => {
     expect(valueOf(families, "ssp_views_active")).toBe(7);
     expect(valueOf(families, "ssp_watch_streams_active")).toBe(2);
     expect(valueOf(families, "ssp_outbox_pending")).toBe(11);
+    expect(valueOf(families, "ssp_outbox_set_aside")).toBe(3);
+    expect(valueOf(families, "ssp_outbox_set_aside_total")).toBe(1);
 
     views = 8;
     metrics.recordIngest("user", "create", 0.00001);

@@ -1173,7 +1173,10 @@ export enum EdgeStatus {
 
   /**
    * SurrealDB could not be reached: the edge writes are safe in the durable
-   * outbox and will be committed, in order, when it returns.
+   * outbox and will be committed, in order, when it returns. If SurrealDB
+   * refuses them for good instead (a permanent error), they are set aside so
+   * later writes go on, readiness reports the views left stale, and
+   * ResyncEdges repairs them.
    *
    * @generated from enum value: EDGE_STATUS_PENDING = 2;
    */
@@ -1317,6 +1320,8 @@ export const StreamProcessorService: GenService<{
   /**
    * ResyncEdges rebuilds SurrealDB's edges from the in-memory membership of one
    * view (or of all views): adds the missing, removes the extra, fixes versions.
+   * It also repairs views whose edge writes SurrealDB refused for good (set
+   * aside, reported by readiness): once it commits they are no longer stale.
    *
    * @generated from rpc spooky.ssp.v1.StreamProcessorService.ResyncEdges
    */
