@@ -136,6 +136,16 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
         await applyChanges(step.changes, wire);
         break;
       }
+      case "linked": {
+        const targets = records.linkTargets();
+        if (targets.length === 0) continue;
+        const record = targets[step.slot % targets.length]!;
+        const change: Change = step.op === "DELETE" ? { op: "DELETE", record, spelling: "DELETE" } : { op: step.op, record, body: step.body, spelling: step.op };
+        const wire = [toRecordChange(change)];
+        log.push(`ingest (a linked record) ${JSON.stringify(wire)}`);
+        await applyChanges([change], wire);
+        break;
+      }
       case "resend": {
         const held = records.get(recordIdText(step.record));
         if (!held) continue;

@@ -418,7 +418,7 @@ export function mixedViewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescri
     { arbitrary: viewArb({ ...options, maxLevel: 0, conditionDepth: 0 }), weight: 2 },
     { arbitrary: viewArb({ ...options, maxLevel: Math.min(1, options.maxLevel ?? 1), conditionDepth: 1 }), weight: 2 },
     { arbitrary: viewArb(options), weight: 3 },
-    { arbitrary: viewArb({ ...options, maxLevel: Math.min(2, options.maxLevel ?? 2), conditionDepth: 1, windowedLinks: true }), weight: 2 },
+    { arbitrary: viewArb({ ...options, maxLevel: Math.min(2, options.maxLevel ?? 2), conditionDepth: 1, windowedLinks: true }), weight: 3 },
   );
 }
 
