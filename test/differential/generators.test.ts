@@ -112,4 +112,46 @@ describe("oracle membership", () => {
       new Set([idKey("thread", 1), idKey("thread", "a b"), idKey("user", 1), idKey("comment", 2)]),
     );
   });
+
+  it("counts the records link.* fetched, and no object that merely holds an id", async () => {
+    await oracle.reset();
+    await oracle.apply([
+      create("user", 1, { n: 1, o: { id: new Ref("user", 3), l: new Ref("user", 2) } }),
+      create("user", 2, { n: 2, thread: new Ref("thread", 1) }),
+      create("user", 3, { n: 3 }),
+      create("thread", 1, { s: "a", author: new Ref("user", 2), links: [new Ref("user", 3), new Ref("user", 9)] }),
+      create("comment", 1, { thread: new Ref("thread", 1), author: new Ref("user", 9) }),
+    ]);
+    const comments: Query = {
+      table: "comment",
+      star: true,
+      fields: [
+        { kind: "fetch", path: ["thread", "author"], alias: "fa" },
+        { kind: "fetch", path: ["author"] },
+        { kind: "expr", expr: { kind: "truthy", operand: { kind: "param", name: "p2", path: [] } }, alias: "pv" },
+      ],
+      order: [],
+    };
+    expect(renderQuery(comments)).toBe("SELECT *, thread.author.* AS fa, author.*, $p2 AS pv FROM comment");
+    // thread.author.* fetches user:2 (the thread it passed through is not in the result); author.* finds no user:9.
+    expect(await oracle.membership({ query: comments, params: { p2: { id: new Ref("user", 1) } } })).toEqual(new Set([idKey("comment", 1), idKey("user", 2)]));
+
+    const threads: Query = { table: "thread", star: false, fields: [{ kind: "fetch", path: ["links"], alias: "fa" }], order: [] };
+    expect(await oracle.membership({ query: threads, params: {} })).toEqual(new Set([idKey("thread", 1), idKey("user", 3)]));
+
+    // `o` holds an id (user:3) and a link (user:2): projected whole it is data; `o.l.*` fetches.
+    const users: Query = { table: "user", star: false, fields: [{ kind: "field", path: ["o"] }, { kind: "fetch", path: ["o", "l"], alias: "fa" }], order: [], where: { kind: "compare", op: "=", left: { kind: "field", path: ["n"] }, right: { kind: "literal", value: 1 } } };
+    expect(await oracle.membership({ query: users, params: {} })).toEqual(new Set([idKey("user", 1), idKey("user", 2)]));
+  });
+
+  it("orders rows tied past 20 as SurrealDB does below 20 (by id), whatever LIMIT is", async () => {
+    // SurrealDB 3.0.2 sorts more than 20 tied rows unstably unless LIMIT is a literal.
+    await oracle.reset();
+    await oracle.apply([create("user", 1, { s: "x" }), ...Array.from({ length: 21 }, (_, i) => create("user", i + 2, {}))]);
+    const windowed = (limit: number | string): Query => ({ table: "user", star: true, fields: [], order: [{ path: ["s"], direction: undefined }], limit });
+    const expected = new Set([idKey("user", 2), idKey("user", 3), idKey("user", 4)]);
+    expect(await oracle.membership({ query: windowed(3), params: {} })).toEqual(expected);
+    for (let i = 0; i < 5; i++) expect(await oracle.membership({ query: windowed("pn"), params: { pn: 3 } })).toEqual(expected);
+    expect(renderQuery(windowed("pn"), { withIds: true })).toBe("SELECT * FROM user ORDER BY s, id LIMIT $pn");
+  });
 });

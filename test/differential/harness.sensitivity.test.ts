@@ -38,6 +38,7 @@ const MUTANTS: readonly (readonly [string, (surql: string) => string])[] = [
   ["IS NONE read as IS NULL", (s) => s.replace(/IS NONE/g, "IS NULL")],
   ["CONTAINSALL read as CONTAINSANY", (s) => s.replace(/CONTAINSALL/g, "CONTAINSANY")],
   ["the wrong link followed", (s) => s.replace(/\$parent\.author/g, "$parent.ref")],
+  ["ALLINSIDE read as ANYINSIDE", (s) => s.replace(/ALLINSIDE/g, "ANYINSIDE")],
 ];
 
 describe("differential harness", () => {

@@ -13,8 +13,8 @@
  * included — is stale and ignored. Otherwise the record takes that version.
  */
 import type { DeltaEvent } from "../../src/circuit/types.js";
-import { type Body, type Change, recordIdText } from "./arbitraries/records.js";
-import { toWire } from "./arbitraries/values.js";
+import { type Body, type Change, type RecordRef, recordIdText } from "./arbitraries/records.js";
+import { Ref, TABLES, type Table, type Val, isObject, toWire } from "./arbitraries/values.js";
 
 export interface HeldRecord {
   readonly text: string;
@@ -63,6 +63,19 @@ export class RecordModel {
     const r = this.held.get(text);
     if (!r) throw new Error(`model: ${text} is a member but not held`);
     return r.version;
+  }
+
+  /** Every record a held record links to (anywhere in its body, held or not), in id-text order. */
+  linkTargets(): RecordRef[] {
+    const found = new Map<string, RecordRef>();
+    const walk = (v: Val): void => {
+      if (v instanceof Ref) {
+        if ((TABLES as readonly string[]).includes(v.table)) found.set(v.toString(), { table: v.table as Table, key: v.key });
+      } else if (Array.isArray(v)) v.forEach(walk);
+      else if (isObject(v)) Object.values(v).forEach(walk);
+    };
+    for (const r of this.held.values()) walk(r.body);
+    return [...found.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, ref]) => ref);
   }
 
   /** Every held record, in id-text order, as wire JSON: for failure reports. */

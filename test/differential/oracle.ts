@@ -1,8 +1,11 @@
 /**
  * The oracle: an embedded SurrealDB (`mem://`) holding the same records as the
  * engine under test, asked the same queries. A view's membership is the id of
- * every row SurrealDB returns for it, at every level: the top-level rows and
- * the rows of every subquery (a record link stored in a field is not a row).
+ * every row SurrealDB returns for it, at every level: the top-level rows, the
+ * rows of every subquery, and the records a `link.*` projection fetched into a
+ * row. Which values are rows is known from the description, never guessed from
+ * their shape: a record link stored in a field is not a row, nor is an object
+ * that holds an `id` (a nested object of a body, a param projected as a value).
  *
  * One connection serves many sequences: `reset()` switches to a fresh database
  * and defines every table (SurrealDB 3 refuses SELECT on an undefined table).
@@ -12,7 +15,7 @@ import { SurrealQL } from "@surrealdb/ql-wasm";
 import { RecordId as SdkRecordId, Surreal } from "surrealdb";
 import type { Change } from "./arbitraries/records.js";
 import { EMPTY_TABLE, TABLES, type Val, idKey, toSdk } from "./arbitraries/values.js";
-import type { Query, ViewDescription } from "./query/description.js";
+import type { Projection, Query, ViewDescription } from "./query/description.js";
 import { renderQuery } from "./query/render.js";
 
 const NAMESPACE = "differential";
@@ -109,20 +112,47 @@ export function sdkIdKey(id: SdkRecordId): string {
   return idKey(id.table.name, id.id as string | number | bigint);
 }
 
-/** Walks a result by its description: each row's `id`, then each subquery's rows under its alias. */
+/**
+ * Walks a result by its description: each row's `id`, each subquery's rows
+ * under its alias, and the records each `link.*` projection fetched.
+ */
 function collectRows(rows: unknown, q: Query, out: Set<string>): void {
   if (!Array.isArray(rows)) throw new Error(`oracle: expected rows for ${q.table}, got ${String(rows)}`);
   for (const row of rows as Record<string, unknown>[]) {
     const id = row.id;
-    if (!(id instanceof SdkRecordId)) throw new Error(`oracle: a ${q.table} row has no record id: ${JSON.stringify(row)}`);
+    if (!(id instanceof SdkRecordId)) throw new Error(`oracle: a ${q.table} row has no record id: ${String(row)}`);
     out.add(sdkIdKey(id));
     for (const f of q.fields) {
+      if (f.kind === "fetch") collectFetched(row[fetchOutputName(f)], out);
       if (f.kind !== "subquery") continue;
       const value = row[f.alias];
       if (f.first) {
         if (value !== undefined && value !== null) collectRows([value], f.query, out);
       } else collectRows(value, f.query, out);
     }
+  }
+}
+
+/** Where SurrealDB puts a `link.*` projection: its alias, else (one-field paths only) the field's name. */
+export function fetchOutputName(f: Extract<Projection, { kind: "fetch" }>): string {
+  if (f.alias !== undefined) return f.alias;
+  if (f.path.length !== 1) throw new Error(`oracle: an unaliased fetch must be one field, got ${f.path.join(".")}`);
+  return f.path[0]!;
+}
+
+/**
+ * What `link.*` put in a row: the linked record's content (with its `id`), an
+ * array of them for an array of links (NONE for a missing record), or, when the
+ * field held no link, a plain value. Only the fetched records are rows.
+ */
+function collectFetched(value: unknown, out: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) collectFetched(v, out);
+    return;
+  }
+  if (value !== null && typeof value === "object" && !(value instanceof SdkRecordId)) {
+    const id = (value as Record<string, unknown>).id;
+    if (id instanceof SdkRecordId) out.add(sdkIdKey(id));
   }
 }
 

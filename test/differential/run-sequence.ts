@@ -8,7 +8,8 @@ import type { Circuit } from "../../src/circuit/index.js";
 import { CircuitError } from "../../src/circuit/index.js";
 import type { Delta, Member, RecordChange, ViewDelta, ViewSpec } from "../../src/circuit/types.js";
 import { type Change, recordIdText, toRecordChange } from "./arbitraries/records.js";
-import { idKey, toWire } from "./arbitraries/values.js";
+import { EMPTY_TABLE, idKey, toWire } from "./arbitraries/values.js";
+import { Coverage, type RegistrationKind } from "./coverage.js";
 import type { Defect, Step } from "./arbitraries/steps.js";
 import { type ExpectedDelta, type Members, RecordModel, diffMembers, sortDeltas } from "./model.js";
 import { SurrealOracle, hasKnownQlWasmGap, qlWasmParses } from "./oracle.js";
@@ -24,6 +25,8 @@ export interface SequenceStats {
   checks: number;
   /** Views the engine refused because ql-wasm cannot parse text SurrealDB accepts. */
   qlWasmGaps: number;
+  /** Views registered, per grammar construct they use. */
+  readonly coverage: Coverage;
 }
 
 export class Mismatch extends Error {
@@ -46,7 +49,7 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
   await oracle.reset();
   const records = new RecordModel();
   const views = new Map<string, ModelView>();
-  const stats: SequenceStats = { steps: 0, checks: 0, qlWasmGaps: 0 };
+  const stats: SequenceStats = { steps: 0, checks: 0, qlWasmGaps: 0, coverage: new Coverage() };
   const log: string[] = [];
   /** The least sequence never issued: a new view starts here (ids never reuse old cursors). */
   let nextSequence = 0;
@@ -133,6 +136,16 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
         await applyChanges(step.changes, wire);
         break;
       }
+      case "linked": {
+        const targets = records.linkTargets();
+        if (targets.length === 0) continue;
+        const record = targets[step.slot % targets.length]!;
+        const change: Change = step.op === "DELETE" ? { op: "DELETE", record, spelling: "DELETE" } : { op: step.op, record, body: step.body, spelling: step.op };
+        const wire = [toRecordChange(change)];
+        log.push(`ingest (a linked record) ${JSON.stringify(wire)}`);
+        await applyChanges([change], wire);
+        break;
+      }
       case "resend": {
         const held = records.get(recordIdText(step.record));
         if (!held) continue;
@@ -145,13 +158,19 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
       case "sibling":
       case "register": {
         let description: ViewDescription;
+        let kind: RegistrationKind;
         if (step.kind === "sibling") {
           const ids = [...views.keys()].sort();
           if (ids.length === 0) continue;
           const source = views.get(ids[step.slot % ids.length]!)!.description;
           description = { query: source.query, params: step.params === "same" ? source.params : step.params };
+          kind = step.params === "same" ? "sibling, same params" : "sibling, other params";
         } else description = step.view;
         const surql = renderQuery(description.query);
+        if (step.kind === "register") {
+          const held = views.get(step.viewId);
+          kind = held === undefined ? "new" : held.surql === surql ? "same query" : "new query";
+        }
         const spec: ViewSpec = { id: step.viewId, surql, params: wireParams(description), clientId: "differential", ttlMs: 60_000, lastActiveAt: 0 };
         log.push(`register ${step.viewId}: ${surql}  params ${JSON.stringify(spec.params)}`);
         const previous = views.get(step.viewId);
@@ -176,6 +195,7 @@ export async function runSequence<E extends Engine>(steps: readonly Step[], engi
           if (expected.length === 0 && result.replaced) fail(`re-registering ${step.viewId} changed nothing but reported a delta`, { ...view, id: step.viewId });
         } else if (result.replaced) fail(`registering new view ${step.viewId} reported a replacement`, { ...view, id: step.viewId });
         views.set(step.viewId, view);
+        stats.coverage.record(description, kind!, EMPTY_TABLE);
         checkState(step.viewId, view, result.view.members, result.view.sequence, "registerView result");
         break;
       }

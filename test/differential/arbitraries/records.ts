@@ -2,10 +2,12 @@
  * Record bodies and record changes.
  *
  * Every table shares one field vocabulary, so any view can filter any table on
- * any field. Record links live only in the link fields (`author`, `thread`,
- * `ref`, `links`) and in `v`; the nested object `o` never holds one, so
- * FIELD_PATHS read stored data only and LINK_PATHS walk through links (SurrealDB
- * reads the linked record in WHERE and `$parent` paths, not in ORDER BY).
+ * any field. Record links live in the link fields (`author`, `thread`, `ref`),
+ * in the array `links`, in `v`, and in the nested object `o` as `o.l`; `o.id`
+ * holds a record id too, an embedded one, which makes `o` an object with an `id`
+ * that is not a row. FIELD_PATHS read stored data only and LINK_PATHS walk
+ * through links (SurrealDB reads the linked record in WHERE and `$parent` paths,
+ * not in ORDER BY).
  */
 import fc from "fast-check";
 import type { RecordChange } from "../../../src/circuit/types.js";
@@ -57,6 +59,9 @@ export const FIELD_PATHS: readonly (readonly string[])[] = [
   ["o", "y"],
   ["o", "y", "z"],
   ["o", "x y"],
+  ["o", "l"],
+  ["o", "id"],
+  ["tags", "[0]"],
   ["author"],
   ["thread"],
   ["ref"],
@@ -77,8 +82,43 @@ export const LINK_PATHS: readonly (readonly string[])[] = [
   ["thread", "author", "n"],
   ["ref", "tags"],
   ["links", "n"],
+  ["links", "[0]", "n"],
+  ["o", "l", "n"],
+  ["o", "l", "author", "n"],
   ["id", "n"],
 ];
+
+/** Paths that end at a record link (or an array of them): what `path.*` fetches, and what `$parent` paths end on. */
+export const LINK_ENDS: readonly (readonly string[])[] = [
+  ["author"],
+  ["thread"],
+  ["ref"],
+  ["links"],
+  ["links", "[0]"],
+  ["o", "l"],
+  ["thread", "author"],
+  ["author", "thread"],
+  ["o", "l", "thread"],
+];
+
+/** Field names whose value may be a record link (or an array of them): a path part after one reads the linked record. */
+export const LINK_NAMES: ReadonlySet<string> = new Set(["author", "thread", "ref", "links", "l", "v"]);
+
+/**
+ * How many record links `path` crosses: link fields followed by a further part
+ * (an index into `links` stays on the array). `id.n` reads the row itself.
+ */
+export function linkHops(path: readonly string[]): number {
+  let hops = 0;
+  for (const [i, part] of path.entries()) {
+    const next = path[i + 1];
+    if (next === undefined || !LINK_NAMES.has(part)) continue;
+    if (/^\[\d+\]$/.test(next)) {
+      if (path[i + 2] !== undefined) hops++;
+    } else hops++;
+  }
+  return hops;
+}
 
 /** Paths through `*`: an object stays whole, an array maps, anything else becomes `[x]`. */
 export const STAR_PATHS: readonly (readonly string[])[] = [
@@ -99,7 +139,10 @@ export const LINK_FIELDS: readonly { readonly field: string; readonly table: Tab
   { field: "ref", table: undefined },
 ];
 
-const inner: fc.Arbitrary<Val> = fc.record({ x: scalarArb, y: fc.record({ z: scalarArb }, { requiredKeys: [] }), "x y": scalarArb }, { requiredKeys: [] });
+const inner: fc.Arbitrary<Val> = fc.record(
+  { x: scalarArb, y: fc.record({ z: scalarArb }, { requiredKeys: [] }), "x y": scalarArb, l: refArb("user"), id: refArb() },
+  { requiredKeys: [] },
+);
 
 const nestedArb: fc.Arbitrary<Val> = fc.oneof(
   { arbitrary: inner, weight: 4 },
@@ -145,6 +188,16 @@ export const narrowBodyArb: fc.Arbitrary<Body> = fc.record(
     ref: refArb(),
   },
   { requiredKeys: ["n"] },
+);
+
+/** Bodies that are nearly all alike (ties on every field), with links that resolve. */
+export const tiedBodyArb: fc.Arbitrary<Body> = fc.oneof(
+  { arbitrary: fc.constant<Body>({ n: 1, s: "a" }), weight: 6 },
+  { arbitrary: fc.constant<Body>({}), weight: 2 },
+  {
+    arbitrary: fc.record({ n: fc.constantFrom(0, 1), s: fc.constantFrom("a", "b"), author: fc.constantFrom(1, 2, 3).map((k) => new Ref("user", k)) }),
+    weight: 2,
+  },
 );
 
 export const recordRefArb: fc.Arbitrary<RecordRef> = fc.record({ table: tableArb, key: keyArb });

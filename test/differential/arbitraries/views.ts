@@ -1,10 +1,14 @@
 /**
- * Views over the whole grammar the circuit must support (issue 4): `*`, field
- * paths and aliases; WHERE with every comparison, CONTAINS*, IN/NOT IN, IS
- * NONE/NULL, NOT/!, AND/OR and parentheses; literals of every type, params
- * `$p` and `$p.field`, record ids and arrays; ORDER BY over several keys; LIMIT
- * and START; and subqueries correlated through `$parent`, with `[0]`, nested
- * up to three levels below the top.
+ * Views over the whole grammar the README promises ("Views: the SurrealQL SSP
+ * maintains"; issues 4 and 23): `*`, field paths (with `[0]`) and aliases,
+ * `link.*` and `a.b.*` fetches, values computed per row (`$p2 AS pv`,
+ * `n > 1 AS big`); WHERE with every comparison, `IS <value>`, CONTAINS*,
+ * IN/NOT IN, *INSIDE, IS NONE/NULL, NOT/!, AND/OR and parentheses; literals of
+ * every type (`1.5dec`, `2f`, objects, NONE, NULL), params `$p` and `$p.field`,
+ * record ids and arrays; ORDER BY over several keys; LIMIT and START, literal or
+ * `$param`; and subqueries correlated through `$parent` (paths crossing one or
+ * two links, links in arrays and nested objects), with `[0]`, nested up to three
+ * levels below the top. `coverage.ts` names each construct and counts its uses.
  *
  * Only texts SurrealDB 3 accepts are generated: ORDER BY keys are projected
  * and `NOT` is always followed by parentheses. Paths walk through record links
@@ -14,7 +18,7 @@
  */
 import fc from "fast-check";
 import type { Condition, ComparisonOp, Operand, OrderKey, Projection, Query, ViewDescription } from "../query/description.js";
-import { FIELD_PATHS, LINK_FIELDS, LINK_PATHS, STAR_PATHS } from "./records.js";
+import { FIELD_PATHS, LINK_ENDS, LINK_FIELDS, LINK_PATHS, STAR_PATHS } from "./records.js";
 import { EMPTY_TABLE, NONE, type Table, type Val, keyArb, refArb, scalarArb, stringArb, tableArb, TABLES } from "./values.js";
 
 export interface ViewOptions {
@@ -34,6 +38,15 @@ export interface ViewOptions {
    * BY must resolve output names first. Default true.
    */
   readonly aliasShadowing?: boolean;
+  /**
+   * The top level is always windowed (LIMIT or START, literal or `$pn`, with or
+   * without ORDER BY) and has a subquery, and subqueries are correlated through
+   * `$parent` paths that cross links (`id = $parent.thread.author`,
+   * `n = $parent.thread.n`): the shape of issue 23's bug B. Default false.
+   */
+  readonly windowedLinks?: boolean;
+  /** Generate `link.*` projections. Default true; false looks past a known bug in them. */
+  readonly linkFetches?: boolean;
 }
 
 /** What a condition may refer to where it is generated. */
@@ -62,6 +75,7 @@ export const paramsArb: fc.Arbitrary<{ [name: string]: Val }> = fc.record({
 
 const COMPARISONS: readonly ComparisonOp[] = ["=", "==", "!=", "<", "<=", ">", ">="];
 const SET_OPS: readonly ComparisonOp[] = ["CONTAINSANY", "CONTAINSALL", "CONTAINSNONE"];
+const INSIDE_SET_OPS: readonly ComparisonOp[] = ["ALLINSIDE", "ANYINSIDE", "NONEINSIDE"];
 const MEMBER_OPS: readonly ComparisonOp[] = ["IN", "INSIDE", "NOT IN", "NOTINSIDE"];
 
 /** Paths a projection or ORDER BY may name. */
@@ -89,12 +103,18 @@ const listLiteralArb: fc.Arbitrary<Val> = fc.oneof(
   { arbitrary: scalarArb, weight: 1 },
 );
 
+/** Numbers spelled as decimals (`1.5dec`) or floats (`2f`): SurrealDB compares them with stored numbers by value. */
+const suffixedArb: fc.Arbitrary<Operand> = fc
+  .tuple(fc.constantFrom(0, 1, 2, 3, 0.5, 1.5, 2.25, 0.1, 100), fc.constantFrom<"dec" | "f">("dec", "f"))
+  .map(([value, suffix]): Operand => ({ kind: "literal", value, suffix }));
+
 /** Paths below `$p2` (an object whose `id` is a link): `id.n` and `id.author.n` read linked records. */
 const paramPathArb = fc.constantFrom<readonly string[]>(["x"], ["y", "z"], ["id"], ["nope"], ["id", "n"], ["id", "author", "n"]);
 
 function operandArb(listy: boolean, scope: Scope): fc.Arbitrary<Operand> {
   const choices: fc.WeightedArbitrary<Operand>[] = [
     { arbitrary: (listy ? listLiteralArb : literalArb).map((value): Operand => ({ kind: "literal", value })), weight: 12 },
+    ...(listy ? [] : [{ arbitrary: suffixedArb, weight: 1 }]),
     { arbitrary: fc.constantFrom(...PARAM_NAMES).map((name): Operand => ({ kind: "param", name, path: [] })), weight: 4 },
     { arbitrary: paramPathArb.map((path): Operand => ({ kind: "param", name: "p2", path })), weight: 2 },
     // `$p3` is often a link: `$p3.n` reads the linked record.
@@ -116,6 +136,9 @@ function compareArb(scope: Scope): fc.Arbitrary<Condition> {
     { arbitrary: cmp(["CONTAINS", "CONTAINSNOT"], fieldArb, value), weight: 4 },
     { arbitrary: cmp(["CONTAINS", "CONTAINSNOT"], list, fieldArb), weight: 1 },
     { arbitrary: cmp(SET_OPS, fieldArb, list), weight: 4 },
+    { arbitrary: cmp(INSIDE_SET_OPS, fieldArb, list), weight: 2 },
+    { arbitrary: cmp(INSIDE_SET_OPS, list, fieldArb), weight: 1 },
+    { arbitrary: cmp(["IS", "IS NOT"], fieldArb, value), weight: 2 },
     { arbitrary: cmp(MEMBER_OPS, fieldArb, list), weight: 4 },
     { arbitrary: cmp(MEMBER_OPS, value, fieldArb), weight: 2 },
     {
@@ -159,7 +182,7 @@ function conditionArb(depth: number, scope: Scope): fc.Arbitrary<Condition> {
  * chosen so that links usually resolve: a thread's author is looked up in
  * `user`, a user's rows are found through `author`, and so on.
  */
-function correlationArb(parentTable: string): fc.Arbitrary<{ table: string; condition: Condition; first: boolean }> {
+function correlationArb(parentTable: string, throughLinks: boolean): fc.Arbitrary<{ table: string; condition: Condition; first: boolean }> {
   const usually = (preferred: Table | undefined) =>
     preferred === undefined ? tableArb : fc.oneof({ arbitrary: fc.constant(preferred), weight: 4 }, { arbitrary: tableArb, weight: 1 });
   const field = (name: string): Operand => ({ kind: "field", path: [name] });
@@ -172,7 +195,35 @@ function correlationArb(parentTable: string): fc.Arbitrary<{ table: string; cond
     { arbitrary: fc.constantFrom(...LINK_FIELDS), weight: 1 },
   );
   const first = fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 2 });
+  const throughLinkArbs: fc.WeightedArbitrary<{ table: string; condition: Condition; first: boolean }>[] = [
+    // Forward through a path that ends at a link, crossing links, arrays and nested objects on the way:
+    // `id = $parent.thread.author`, `id = $parent.o.l`, `id = $parent.links[0]`, `id IN $parent.links`.
+    {
+      arbitrary: fc.constantFrom(...LINK_ENDS.filter((p) => p.length > 1 || p[0] === "links")).chain((end) =>
+        fc.tuple(usually(linkTarget(end)), fc.boolean(), first).map(([table, swap, first]) => ({
+          table,
+          condition:
+            end[end.length - 1] === "links"
+              ? ({ kind: "compare", op: "IN", left: field("id"), right: { kind: "parent", path: end } } as Condition)
+              : swap
+                ? eq({ kind: "parent", path: end }, field("id"))
+                : eq(field("id"), { kind: "parent", path: end }),
+          first,
+        })),
+      ),
+      weight: 3,
+    },
+    // A join on a value read through one or two links: `n = $parent.thread.n`, `s = $parent.thread.author.s`.
+    {
+      arbitrary: fc
+        .tuple(tableArb, fc.constantFrom<readonly string[]>(["thread"], ["author"], ["thread", "author"], ["o", "l"], ["links", "[0]"], ["author", "thread"]), fc.constantFrom("n", "s"), first)
+        .map(([table, via, name, first]) => ({ table, condition: eq(field(name), { kind: "parent", path: [...via, name] }), first })),
+      weight: 2,
+    },
+  ];
+  if (throughLinks) return fc.oneof(...throughLinkArbs);
   return fc.oneof(
+    ...throughLinkArbs,
     // Forward link: the author of a thread.
     {
       arbitrary: fc.constantFrom(...LINK_FIELDS).chain((l) =>
@@ -219,6 +270,12 @@ function correlationArb(parentTable: string): fc.Arbitrary<{ table: string; cond
   );
 }
 
+/** The table a path ending at a link usually points at. */
+function linkTarget(end: readonly string[]): Table | undefined {
+  const last = [...end].reverse().find((p) => !/^\[/.test(p));
+  return last === "author" || last === "l" ? "user" : last === "thread" ? "thread" : undefined;
+}
+
 const SUBQUERY_ALIASES = ["rows", "author", "thread", "items", "sub"] as const;
 const FIELD_ALIASES = ["f1", "f2", "f3"] as const;
 const SHADOWING_ALIASES = ["n", "s", "o", "v", "b", "tags"] as const;
@@ -250,6 +307,11 @@ const startArb: fc.Arbitrary<number | string | undefined> = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
 );
 
+/** LIMIT and START with at least one of them set. */
+const windowArb: fc.Arbitrary<[number | string | undefined, number | string | undefined]> = fc
+  .tuple(limitArb, startArb)
+  .map(([limit, start]) => (limit === undefined && start === undefined ? [3, undefined] : [limit, start]));
+
 function projectedFieldsArb(aliasShadowing: boolean): fc.Arbitrary<Projection[]> {
   const aliases = aliasShadowing ? fc.shuffledSubarray([...SHADOWING_ALIASES], { minLength: 3, maxLength: 3 }) : fc.constant([...FIELD_ALIASES]);
   return fc
@@ -261,16 +323,48 @@ function projectedFieldsArb(aliasShadowing: boolean): fc.Arbitrary<Projection[]>
     );
 }
 
+const FETCH_ALIASES = ["fa", "fb"] as const;
+
+/**
+ * `link.*` projections: aliased, or (one-field paths only) named after the field,
+ * which SurrealDB then replaces by the fetched record.
+ */
+const fetchesArb: fc.Arbitrary<Projection[]> = fc.oneof(
+  { arbitrary: fc.constant<Projection[]>([]), weight: 3 },
+  {
+    arbitrary: fc
+      .uniqueArray(fc.tuple(fc.constantFrom(...LINK_ENDS), fc.boolean()), { minLength: 1, maxLength: 2, selector: ([p]) => p.join(".") })
+      .map((ends) =>
+        ends.map(([path, aliased], i): Projection => ({ kind: "fetch", path, alias: aliased || path.length > 1 ? FETCH_ALIASES[i] : undefined })),
+      ),
+    weight: 2,
+  },
+);
+
+/** Values computed per row: a param (`$p2` holds an object with an `id`, which is no row), a literal, a condition. */
+function exprsArb(scope: Scope): fc.Arbitrary<Projection[]> {
+  const expr = fc.oneof(
+    { arbitrary: fc.constantFrom(...PARAM_NAMES).map((name): Condition => ({ kind: "truthy", operand: { kind: "param", name, path: [] } })), weight: 2 },
+    { arbitrary: fc.oneof(suffixedArb, literalArb.map((value): Operand => ({ kind: "literal", value }))).map((operand): Condition => ({ kind: "truthy", operand })), weight: 1 },
+    { arbitrary: compareArb({ ...scope, freeParentRefs: false }), weight: 1 },
+  );
+  return fc.oneof(
+    { arbitrary: fc.constant<Projection[]>([]), weight: 4 },
+    { arbitrary: expr.map((e): Projection[] => [{ kind: "expr", expr: e, alias: "pv" }]), weight: 1 },
+  );
+}
+
 /**
  * A query at `level` on `table`. `correlation` (for subqueries) is ANDed in
  * front of an optional extra condition.
  */
 function queryArb(level: number, table: string, correlation: Condition | undefined, options: Required<ViewOptions>): fc.Arbitrary<Query> {
-  const childCount = level >= options.maxLevel ? fc.constant(0) : fc.integer({ min: 0, max: level === 0 ? 2 : 1 });
+  const windowed = options.windowedLinks && level === 0;
+  const childCount = level >= options.maxLevel ? fc.constant(0) : fc.integer({ min: windowed ? 1 : 0, max: level === 0 ? 2 : 1 });
   const children = childCount.chain((n) =>
     fc.tuple(
       ...Array.from({ length: n }, (_, i) =>
-        correlationArb(table).chain((c) =>
+        correlationArb(table, options.windowedLinks).chain((c) =>
           queryArb(level + 1, c.table, c.condition, options).map(
             (query): Projection => ({ kind: "subquery", query, first: c.first, alias: SUBQUERY_ALIASES[(level + i) % SUBQUERY_ALIASES.length]! }),
           ),
@@ -282,17 +376,20 @@ function queryArb(level: number, table: string, correlation: Condition | undefin
   const scope: Scope = { inSubquery, freeParentRefs: options.freeParentRefs, unboundParams: options.unboundParams };
   const extraWhere = fc.option(conditionArb(options.conditionDepth, scope), { nil: undefined, freq: inSubquery ? 2 : 4 });
   return fc
-    .tuple(fc.boolean(), projectedFieldsArb(options.aliasShadowing), children, extraWhere, limitArb, startArb, fc.boolean())
-    .chain(([star, fields, subs, extra, limit, start, startFirst]) => {
+    .tuple(fc.boolean(), projectedFieldsArb(options.aliasShadowing), children, extraWhere, windowed ? windowArb : fc.tuple(limitArb, startArb), fc.boolean(), options.linkFetches ? fetchesArb : fc.constant([]), exprsArb(scope))
+    .chain(([star, fields, subs, extra, [limit, start], startFirst, fetchCandidates, exprs]) => {
       const shadowed = new Set(subs.map((s) => (s.kind === "subquery" ? s.alias : "")));
-      // A projected path must not collide with a subquery alias at the same level.
+      // An unaliased `author.*` is output as `author`: it must not meet a subquery alias, and it shadows the field.
+      const fetches = fetchCandidates.filter((f) => f.kind !== "fetch" || f.alias !== undefined || !shadowed.has(f.path[0]!));
+      for (const f of fetches) if (f.kind === "fetch" && f.alias === undefined) shadowed.add(f.path[0]!);
+      // A projected path must not collide with a subquery alias or an unaliased fetch at the same level.
       const own = star ? [] : fields.filter((f) => f.kind === "field" && !shadowed.has(f.path[0]!));
       // Parenthesise the extra condition so `corr AND a OR b` cannot undo the correlation.
       const guarded = extra !== undefined && (extra.kind === "and" || extra.kind === "or") ? { ...extra, parenthesised: true } : extra;
       const where: Condition | undefined =
         correlation === undefined ? extra : guarded === undefined ? correlation : { kind: "and", left: correlation, right: guarded, parenthesised: false };
       return orderArb(star, own, shadowed).map(
-        (order): Query => ({ table, star, fields: [...own, ...subs], where, order, limit, start, startFirst }),
+        (order): Query => ({ table, star, fields: [...own, ...fetches, ...exprs, ...subs], where, order, limit, start, startFirst }),
       );
     });
 }
@@ -304,6 +401,8 @@ export function viewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription
     unboundParams: options.unboundParams ?? false,
     conditionDepth: options.conditionDepth ?? 2,
     aliasShadowing: options.aliasShadowing ?? true,
+    windowedLinks: options.windowedLinks ?? false,
+    linkFetches: options.linkFetches ?? true,
   };
   const topTable = fc.oneof({ arbitrary: tableArb as fc.Arbitrary<string>, weight: 12 }, { arbitrary: fc.constant(EMPTY_TABLE), weight: 1 });
   return fc.record({ query: topTable.chain((table) => queryArb(0, table, undefined, full)), params: paramsArb });
@@ -311,14 +410,15 @@ export function viewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription
 
 /**
  * A mix weighted towards views whose membership is large enough for ORDER BY,
- * LIMIT and START to matter: flat single-condition views, one-level views, and
- * the full grammar.
+ * LIMIT and START to matter: flat single-condition views, one-level views, the
+ * full grammar, and windowed parents whose subqueries follow `$parent` links.
  */
 export function mixedViewArb(options: ViewOptions = {}): fc.Arbitrary<ViewDescription> {
   return fc.oneof(
     { arbitrary: viewArb({ ...options, maxLevel: 0, conditionDepth: 0 }), weight: 2 },
     { arbitrary: viewArb({ ...options, maxLevel: Math.min(1, options.maxLevel ?? 1), conditionDepth: 1 }), weight: 2 },
     { arbitrary: viewArb(options), weight: 3 },
+    { arbitrary: viewArb({ ...options, maxLevel: Math.min(2, options.maxLevel ?? 2), conditionDepth: 1, windowedLinks: true }), weight: 3 },
   );
 }
 

@@ -21,11 +21,18 @@ export type ComparisonOp =
   | "IN"
   | "INSIDE"
   | "NOT IN"
-  | "NOTINSIDE";
+  | "NOTINSIDE"
+  | "ALLINSIDE"
+  | "ANYINSIDE"
+  | "NONEINSIDE"
+  /** `IS` and `IS NOT` before a value other than NONE/NULL: SurrealDB reads them as `=` and `!=`. */
+  | "IS"
+  | "IS NOT";
 
 export type Operand =
   | { readonly kind: "field"; readonly path: readonly string[] }
-  | { readonly kind: "literal"; readonly value: Val }
+  /** `suffix` spells a number as a decimal (`1.5dec`) or a float (`2f`). */
+  | { readonly kind: "literal"; readonly value: Val; readonly suffix?: "dec" | "f" | undefined }
   /** `$name` or `$name.a.b`. */
   | { readonly kind: "param"; readonly name: string; readonly path: readonly string[] }
   /** `$parent.a.b` (only inside a subquery). */
@@ -40,8 +47,18 @@ export type Condition =
   /** A bare operand, filtered by truthiness. */
   | { readonly kind: "truthy"; readonly operand: Operand };
 
+/**
+ * Path parts are field names, `*`, or an index written `[0]`. A `fetch` is
+ * `path.*` where `path` ends at a record link (or an array of them): SurrealDB
+ * puts the linked records' content in the output, so they are members. Any other
+ * path, `o.*` included, projects stored data: an object in it that holds an `id`
+ * is not a row. An `expr` projection is a value computed per row (`$p2 AS pv`,
+ * `1.5dec AS c`, `n > 1 AS big`).
+ */
 export type Projection =
   | { readonly kind: "field"; readonly path: readonly string[]; readonly alias?: string | undefined }
+  | { readonly kind: "fetch"; readonly path: readonly string[]; readonly alias?: string | undefined }
+  | { readonly kind: "expr"; readonly expr: Condition; readonly alias: string }
   | { readonly kind: "subquery"; readonly query: Query; readonly first: boolean; readonly alias: string };
 
 export interface OrderKey {

@@ -1,7 +1,11 @@
 /**
- * Renders a query description to SurrealQL. `withIds` adds `id` to every
- * projection level that lacks it, so the oracle can read the id of every row;
- * nothing else about the text changes.
+ * Renders a query description to SurrealQL. `withIds` (the oracle's text) adds
+ * `id` to every projection level that lacks it, so the oracle can read the id of
+ * every row, and ends every ORDER BY with `id`: SurrealDB 3.0.2 keeps rows tied
+ * on the ORDER BY keys in id order only while it sorts at most 20 of them with
+ * no literal LIMIT (beyond that its unstable sort shuffles them); the circuit
+ * always breaks ties by id, as SurrealDB does below that size. Nothing else
+ * about the text changes.
  */
 import { escapeIdent, toSurql } from "../arbitraries/values.js";
 import type { Condition, Operand, OrderKey, Projection, Query } from "./description.js";
@@ -20,7 +24,7 @@ export function renderQuery(q: Query, options: RenderOptions = {}): string {
 
   let text = `SELECT ${projections.join(", ")} FROM ${escapeIdent(q.table)}`;
   if (q.where) text += ` WHERE ${renderCondition(q.where, options)}`;
-  if (q.order.length > 0) text += ` ORDER BY ${q.order.map(renderOrderKey).join(", ")}`;
+  if (q.order.length > 0) text += ` ORDER BY ${[...q.order.map(renderOrderKey), ...(options.withIds ? ["id"] : [])].join(", ")}`;
   const count = (c: number | string) => (typeof c === "number" ? String(c) : `$${options.paramPrefix ?? ""}${c}`);
   const limit = q.limit === undefined ? "" : ` LIMIT ${count(q.limit)}`;
   const start = q.start === undefined ? "" : ` START ${count(q.start)}`;
@@ -33,7 +37,10 @@ function isIdPath(path: readonly string[]): boolean {
 }
 
 function renderProjection(f: Projection, options: RenderOptions): string {
-  if (f.kind === "field") return f.alias === undefined ? renderPath(f.path) : `${renderPath(f.path)} AS ${escapeIdent(f.alias)}`;
+  const aliased = (text: string, alias: string | undefined) => (alias === undefined ? text : `${text} AS ${escapeIdent(alias)}`);
+  if (f.kind === "field") return aliased(renderPath(f.path), f.alias);
+  if (f.kind === "fetch") return aliased(renderPath([...f.path, "*"]), f.alias);
+  if (f.kind === "expr") return aliased(renderCondition(f.expr, options), f.alias);
   return `(${renderQuery(f.query, options)})${f.first ? "[0]" : ""} AS ${escapeIdent(f.alias)}`;
 }
 
@@ -42,8 +49,18 @@ function renderOrderKey(k: OrderKey): string {
   return k.direction === undefined ? target : `${target} ${k.direction}`;
 }
 
+/** An index part, `[0]`, follows the part before it with no dot. */
 export function renderPath(path: readonly string[]): string {
-  return path.map((part) => (part === "*" ? part : escapeIdent(part))).join(".");
+  let text = "";
+  for (const part of path) {
+    if (isIndexPart(part)) text += part;
+    else text += (text === "" ? "" : ".") + (part === "*" ? part : escapeIdent(part));
+  }
+  return text;
+}
+
+export function isIndexPart(part: string): boolean {
+  return /^\[\d+\]$/.test(part);
 }
 
 function below(param: string, path: readonly string[]): string {
@@ -55,7 +72,7 @@ export function renderOperand(o: Operand, options: RenderOptions = {}): string {
     case "field":
       return renderPath(o.path);
     case "literal":
-      return toSurql(o.value);
+      return toSurql(o.value) + (o.suffix ?? "");
     case "param":
       return below(`$${options.paramPrefix ?? ""}${o.name}`, o.path);
     case "parent":
