@@ -113,6 +113,25 @@ describe("link.* in the select list", () => {
     );
   });
 
+  it("reads a record fetched inside a comparison or NOT without making it a member", async () => {
+    const steps = [
+      create("user:1", { n: 1 }),
+      create("post:1", { author: link("user:1"), o: { n: 1 } }),
+      update("user:1", { n: 2 }),
+      update("post:1", { author: link("user:2"), o: { n: 1 } }),
+      create("user:2", { n: 3 }),
+      remove("user:2"),
+    ] as ReplayStep[];
+    await expectSurrealDB(
+      [
+        { id: "in", surql: "SELECT *, author.* IN [] AS pv FROM post" },
+        { id: "eq", surql: "SELECT *, author.* = NONE AS none, o.* != {} AS some FROM post" },
+        { id: "not", surql: "SELECT *, !author.* AS missing FROM post" },
+      ],
+      steps,
+    );
+  });
+
   it("counts a record fetched by two rows once per row", async () => {
     const steps = [
       create("user:1", {}),
@@ -129,6 +148,7 @@ describe("link.* in the select list", () => {
 describe("link.* forms the circuit refuses", () => {
   it.each([
     ["SELECT *, [author.*] AS a FROM post", "inside an expression"],
+    ["SELECT *, author.* OR 1 AS a FROM post", "inside an expression"],
     ["SELECT *, authors.*.* AS a FROM post", "a * before the final .*"],
     ["SELECT *, author.* AS a FROM post ORDER BY a", "ORDER BY a"],
     ["SELECT *, author.* AS a FROM post ORDER BY a.n", "ORDER BY a.n"],

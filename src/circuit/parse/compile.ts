@@ -523,8 +523,11 @@ function compileIdiom(parts: Ast[], scope: Scope): Compiled {
 }
 
 function compileOperation(x: Ast, scope: Scope): Compiled {
+  // A comparison or NOT yields a boolean, so a record its operands fetch
+  // (`o.* IN []`) never lands in the result: it is read, not a member.
+  const valueOnly: Scope = scope.fetches === undefined ? scope : { ...scope, fetches: undefined };
   if (x.Unary) {
-    const v = compileExpr(x.Unary.v, scope);
+    const v = compileExpr(x.Unary.v, x.Unary.o === "Not" ? valueOnly : scope);
     switch (x.Unary.o) {
       case "Not":
         return derived([v], (row, env) => !isTruthy(v.eval(row, env)));
@@ -537,9 +540,11 @@ function compileOperation(x: Ast, scope: Scope): Compiled {
   }
   const bin = x.Binary;
   if (!bin) throw unsupported(scope, `${Object.keys(x)[0]} expressions`, "");
-  const l = compileExpr(bin.l, scope);
-  const r = compileExpr(bin.r, scope);
   const op = String(bin.o);
+  // AND and OR pass an operand's value through (`author.* OR 1` can be the record).
+  const operandScope = op === "And" || op === "Or" ? scope : valueOnly;
+  const l = compileExpr(bin.l, operandScope);
+  const r = compileExpr(bin.r, operandScope);
   const le = l.eval;
   const re = r.eval;
   if (op === "And") {
