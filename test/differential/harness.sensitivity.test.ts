@@ -47,7 +47,7 @@ describe("differential harness", () => {
       fc.asyncProperty(sequenceArb(), async (steps) => {
         await runSequence(steps, misreading(mutate), oracle);
       }),
-      { numRuns: 200, seed: DEFAULT_SEED, endOnFailure: true },
+      { numRuns: 1000, seed: DEFAULT_SEED, endOnFailure: true },
     );
     expect(result.failed).toBe(true);
   });
