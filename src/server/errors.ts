@@ -9,6 +9,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { requestIdKey } from "./context.js";
+import { decodeErrorToInvalidArgument, isRequestDecodeError } from "./decode-errors.js";
 import { codeFromName } from "./grpc-code.js";
 
 /** Codes that mean "the server failed", whatever the thrower called them. */
@@ -21,6 +22,7 @@ export interface ErrorScope {
 }
 
 export function toConnectError(err: unknown, scope: ErrorScope): ConnectError {
+  if (isRequestDecodeError(err)) return decodeErrorToInvalidArgument(err);
   if (err instanceof ConnectError && !SERVER_FAULTS.has(err.code)) return err;
   const coded = codedError(err);
   if (coded !== undefined) return coded;

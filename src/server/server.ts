@@ -17,6 +17,7 @@ import type { Config } from "../config.js";
 import { accessLogInterceptor } from "./access-log.js";
 import { authInterceptor } from "./auth.js";
 import type { Core, Readiness } from "./core.js";
+import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { healthService } from "./health-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
@@ -72,6 +73,11 @@ export async function startServer(
     grpcWeb: true,
     connect: true,
     shutdownSignal: shutdown.signal,
+    // Protobuf's JSON rule, not connect's lenient default: a field the contract
+    // does not have is a mistake (`{"change": …}` sent to IngestBatch would
+    // otherwise be an empty batch), answered INVALID_ARGUMENT naming the field.
+    jsonOptions: { ignoreUnknownFields: false },
+    requestGate: recodeDecodeErrors,
     interceptors: [
       requestIdInterceptor(),
       ...(options.interceptors ?? []),
