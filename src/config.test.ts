@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
+import { DEFAULT_MAX_BATCH_CHANGES } from "./server/input-limits.js";
 
 const DEV = { SPOOKY_INSECURE_DEV: "1" };
 
@@ -36,8 +37,10 @@ describe("loadConfig", () => {
       journal: true,
       startEmptyOnCorrupt: false,
       outboxReadyLimit: 10000,
+      maxBatchChanges: 1000,
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
     });
+    expect(config.maxBatchChanges).toBe(DEFAULT_MAX_BATCH_CHANGES);
   });
 
   it("refuses to start without a secret unless in insecure dev mode", () => {
@@ -68,6 +71,7 @@ describe("loadConfig", () => {
       SSP_JOURNAL: "0",
       SSP_START_EMPTY_ON_CORRUPT: "1",
       SSP_OUTBOX_READY_LIMIT: "7",
+      SSP_MAX_BATCH_CHANGES: "50000",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -81,6 +85,7 @@ describe("loadConfig", () => {
       journal: false,
       startEmptyOnCorrupt: true,
       outboxReadyLimit: 7,
+      maxBatchChanges: 50000,
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
     });
   });
@@ -114,6 +119,8 @@ describe("loadConfig", () => {
     ["SSP_JOURNAL", "yes"],
     ["SSP_START_EMPTY_ON_CORRUPT", "2"],
     ["SSP_OUTBOX_READY_LIMIT", "-3"],
+    ["SSP_MAX_BATCH_CHANGES", "0"],
+    ["SSP_MAX_BATCH_CHANGES", "1k"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {

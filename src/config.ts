@@ -43,6 +43,8 @@ export interface Config {
   readonly startEmptyOnCorrupt: boolean;
   /** SSP_OUTBOX_READY_LIMIT: readiness fails while more edge writes than this wait in the outbox. */
   readonly outboxReadyLimit: number;
+  /** SSP_MAX_BATCH_CHANGES: changes one IngestBatch may carry; more is INVALID_ARGUMENT. */
+  readonly maxBatchChanges: number;
   readonly watch: {
     /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
     readonly queueLimit: number;
@@ -98,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     journal: readString(env, "SSP_JOURNAL") === undefined ? true : readFlag(env, "SSP_JOURNAL"),
     startEmptyOnCorrupt: readFlag(env, "SSP_START_EMPTY_ON_CORRUPT"),
     outboxReadyLimit: readInt(env, "SSP_OUTBOX_READY_LIMIT", 10000, 0),
+    maxBatchChanges: readInt(env, "SSP_MAX_BATCH_CHANGES", 1000, 1),
     watch: {
       queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
       heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),

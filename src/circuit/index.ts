@@ -1,6 +1,6 @@
 /** The circuit's public surface. Nothing outside src/circuit imports its internals. */
 export type * from "./types.js";
-export { RecordId, RecordIdSyntaxError, parseRecordId, type RecordKey } from "./record-id.js";
+export { RecordId, RecordIdSyntaxError, parseRecordId, tableOfRecordId, type RecordKey } from "./record-id.js";
 export { Circuit } from "./circuit.js";
 export { CircuitError, type CircuitErrorCode } from "./errors.js";
 export { evaluateView, type RecordInput } from "./evaluate.js";

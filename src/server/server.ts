@@ -21,6 +21,7 @@ import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { healthService } from "./health-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
+import { DEFAULT_MAX_BATCH_CHANGES } from "./input-limits.js";
 import { listen } from "./listener.js";
 import { evaluateReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdInterceptor, resolveRequestId } from "./request-id.js";
@@ -28,7 +29,7 @@ import { sspService } from "./ssp-service.js";
 import { sspVersion } from "./version.js";
 
 /** What the server needs from the configuration. */
-export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs">;
+export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> & Partial<Pick<Config, "maxBatchChanges">>;
 
 export interface ServerOptions {
   /** Placed right after the request id, around everything else (telemetry's span interceptor goes here). */
@@ -86,7 +87,12 @@ export async function startServer(
       errorMappingInterceptor(logger),
     ],
     routes(router) {
-      router.service(StreamProcessorService, sspService({ core, version: sspVersion(), startedAt: Date.now() }));
+      router.service(StreamProcessorService, sspService({
+          core,
+          version: sspVersion(),
+          startedAt: Date.now(),
+          limits: { maxBatchChanges: config.maxBatchChanges ?? DEFAULT_MAX_BATCH_CHANGES },
+        }));
       router.service(Health, healthService({ readiness, watchIntervalMs: options.healthWatchIntervalMs ?? 1000 }));
     },
   });

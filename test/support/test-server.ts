@@ -15,7 +15,13 @@ export interface TestServer {
 
 export async function startTestServer(
   core: Core,
-  options: { secret?: string; shutdownTimeoutMs?: number; server?: ServerOptions; interceptors?: Interceptor[] } = {},
+  options: {
+    secret?: string;
+    shutdownTimeoutMs?: number;
+    maxBatchChanges?: number;
+    server?: ServerOptions;
+    interceptors?: Interceptor[];
+  } = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -26,7 +32,12 @@ export async function startTestServer(
   });
   const logger = pino({ level: "debug" }, sink);
   const server = await startServer(
-    { listen: { host: "127.0.0.1", port: 0 }, authSecret: options.secret, shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000 },
+    {
+      listen: { host: "127.0.0.1", port: 0 },
+      authSecret: options.secret,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
+      maxBatchChanges: options.maxBatchChanges,
+    },
     core,
     logger,
     options.server,
