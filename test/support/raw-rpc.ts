@@ -18,6 +18,11 @@ export interface RawRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
   readonly method?: string;
+  /**
+   * Gives up on the answer after this long and reports what arrived so far with
+   * `open: true` (a stream that is still running); default 10 s.
+   */
+  readonly waitMs?: number;
 }
 
 export interface RawAnswer {
@@ -26,6 +31,8 @@ export interface RawAnswer {
   readonly code: number | undefined;
   readonly message: string;
   readonly body: Buffer;
+  /** The answer had not ended after `waitMs` (a stream still open, or a server that did not answer). */
+  readonly open: boolean;
 }
 
 export const OK = 0;
@@ -48,20 +55,32 @@ const CODE_NAMES: ReadonlyMap<string, Code> = new Map(
 );
 
 export async function rawRpc(baseUrl: string, req: RawRequest): Promise<RawAnswer> {
-  const { status, headers, trailers, body } = req.http === "2" ? await sendH2(baseUrl, req) : await sendH1(baseUrl, req);
+  const received = req.http === "2" ? await sendH2(baseUrl, req) : await sendH1(baseUrl, req);
+  return { ...interpret(received), body: received.body, open: received.open };
+}
+
+function interpret({ status, headers, trailers, body }: Received): Omit<RawAnswer, "body" | "open"> {
   const grpcStatus = trailers["grpc-status"] ?? headers["grpc-status"];
   if (grpcStatus !== undefined) {
     const message = trailers["grpc-message"] ?? headers["grpc-message"] ?? "";
-    return { httpStatus: status, code: Number(grpcStatus), message: decodeURIComponent(String(message)), body };
+    return { httpStatus: status, code: Number(grpcStatus), message: safeDecode(String(message)) };
   }
   const contentType = String(headers["content-type"] ?? "");
-  if (contentType.startsWith("application/grpc-web")) return { httpStatus: status, ...grpcWebTrailer(body), body };
-  if (contentType.startsWith("application/connect+")) return { httpStatus: status, ...connectEndStream(body), body };
+  if (contentType.startsWith("application/grpc-web")) return { httpStatus: status, ...grpcWebTrailer(body) };
+  if (contentType.startsWith("application/connect+")) return { httpStatus: status, ...connectEndStream(body) };
   if (contentType.startsWith("application/json") && status !== 200) {
     const error = JSON.parse(body.toString("utf8")) as { code?: string; message?: string };
-    return { httpStatus: status, code: CODE_NAMES.get(error.code ?? ""), message: error.message ?? "", body };
+    return { httpStatus: status, code: CODE_NAMES.get(error.code ?? ""), message: error.message ?? "" };
   }
-  return { httpStatus: status, code: status === 200 ? OK : undefined, message: "", body };
+  return { httpStatus: status, code: status === 200 ? OK : undefined, message: "" };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 interface Received {
@@ -69,17 +88,39 @@ interface Received {
   headers: Record<string, string | string[] | undefined>;
   trailers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  open: boolean;
 }
 
 function sendH1(baseUrl: string, req: RawRequest): Promise<Received> {
   return new Promise((resolve, reject) => {
+    let settled = false;
+    let response: http.IncomingMessage | undefined;
+    const chunks: Buffer[] = [];
+    const done = (open: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({
+        status: response?.statusCode ?? 0,
+        headers: response?.headers ?? {},
+        trailers: response?.trailers ?? {},
+        body: Buffer.concat(chunks),
+        open,
+      });
+      if (open) r.destroy();
+    };
+    const timer = setTimeout(() => done(true), req.waitMs ?? 10_000);
     const r = http.request(new URL(req.path, baseUrl), { method: req.method ?? "POST", headers: req.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
+      response = res;
       res.on("data", (d: Buffer) => chunks.push(d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
+      res.on("end", () => done(false));
     });
-    r.on("error", reject);
+    r.on("error", (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(err);
+    });
     r.end(req.body);
   });
 }
@@ -87,7 +128,7 @@ function sendH1(baseUrl: string, req: RawRequest): Promise<Received> {
 function sendH2(baseUrl: string, req: RawRequest): Promise<Received> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(baseUrl);
-    session.on("error", reject);
+    session.on("error", (err) => (settled ? undefined : reject(err)));
     const stream = session.request({ ":method": req.method ?? "POST", ":path": req.path, ...req.headers });
     let headers: Record<string, string | string[] | undefined> = {};
     let trailers: Record<string, string | string[] | undefined> = {};
@@ -95,11 +136,21 @@ function sendH2(baseUrl: string, req: RawRequest): Promise<Received> {
     stream.on("response", (h) => (headers = h as typeof headers));
     stream.on("trailers", (t) => (trailers = t as typeof trailers));
     stream.on("data", (d: Buffer) => chunks.push(d));
-    stream.on("end", () => {
-      session.close();
-      resolve({ status: Number(headers[":status"] ?? 0), headers, trailers, body: Buffer.concat(chunks) });
-    });
+    let settled = false;
+    const done = (open: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ status: Number(headers[":status"] ?? 0), headers, trailers, body: Buffer.concat(chunks), open });
+      if (open) session.destroy();
+      else session.close();
+    };
+    const timer = setTimeout(() => done(true), req.waitMs ?? 10_000);
+    stream.on("end", () => done(false));
     stream.on("error", (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       session.destroy();
       reject(err);
     });
