@@ -9,10 +9,13 @@
  * - a compressed body that ends early (zlib's Z_BUF_ERROR).
  *
  * Unary requests are decoded before any interceptor runs, so the interceptors
- * never see these. Instead, the request gate listens on the call's signal:
- * connect aborts the call with the error before it writes the error out, and
- * the listener re-codes it in place. Errors that do pass through the
- * interceptors (a streaming call's request) are re-coded by `toConnectError`.
+ * never see these. Instead, the request gate wraps the call's `abort`: connect
+ * aborts the call with the error right before it writes the error out (in
+ * every protocol), and the wrapper re-codes it in place first. Wrapping `abort`
+ * rather than listening on the signal also covers a call whose signal already
+ * fired (a deadline) before its body turned out not to decode. Errors that do
+ * pass through the interceptors (a streaming call's request) are re-coded by
+ * `toConnectError`.
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 
@@ -37,17 +40,17 @@ export function decodeErrorToInvalidArgument(err: ConnectError): ConnectError {
  * the call with it. Call from the request gate, before the body is read.
  */
 export function recodeDecodeErrors(context: HandlerContext): void {
-  const { signal } = context;
-  signal.addEventListener(
-    "abort",
-    () => {
-      const reason: unknown = signal.reason;
-      if (!isRequestDecodeError(reason)) return;
+  // At run time the gate gets connect's context controller, which has `abort`.
+  const controller = context as HandlerContext & { abort?: (reason?: unknown) => void };
+  const abort = controller.abort;
+  if (typeof abort !== "function") return;
+  controller.abort = (reason?: unknown) => {
+    if (isRequestDecodeError(reason)) {
       // The reason is the very object connect serializes next; a fresh error
       // cannot take its place, so its code and message are rewritten.
       const recoded = decodeErrorToInvalidArgument(reason);
       Object.assign(reason as { code: Code }, { code: recoded.code, rawMessage: recoded.rawMessage, message: recoded.message });
-    },
-    { once: true },
-  );
+    }
+    abort.call(controller, reason);
+  };
 }

@@ -115,6 +115,8 @@ describe("requests that do not decode", () => {
     ["gRPC, a stream's request in random bytes", "WatchDeltas", "2", { "content-type": "application/grpc" }, envelope(GARBAGE), /parse binary/],
     ["gRPC-Web, random protobuf bytes", "Save", "1.1", { "content-type": "application/grpc-web+proto" }, envelope(GARBAGE), /parse binary/],
     ["Connect stream, random protobuf bytes", "WatchDeltas", "1.1", { "content-type": "application/connect+proto" }, envelope(GARBAGE), /parse binary/],
+    // A timeout past setTimeout's range fires at once: the call's signal has aborted before its body fails to decode.
+    ["gRPC, random bytes on a call whose deadline passed", "Ingest", "2", { "content-type": "application/grpc", "grpc-timeout": "99999999H" }, envelope(GARBAGE), /parse binary/],
     ["gRPC, a frame flagged compressed with no encoding", "Ingest", "2", { "content-type": "application/grpc" }, envelope(GARBAGE, 1), /compressed envelope/],
     ["Connect, a gzip body cut short", "IngestBatch", "1.1", { "content-type": "application/json", "content-encoding": "gzip" }, gzipped.subarray(0, gzipped.length - 6), /decompression failed/],
     ["Connect JSON, {\"change\"} sent to IngestBatch", "IngestBatch", "1.1", { "content-type": "application/json" }, WRONG_SHAPE, /key "change" is unknown/],
