@@ -78,8 +78,9 @@ export function checkRecordId(id: string, field: string): void {
  * does not survive, checked against an embedded SurrealDB:
  * - a lone UTF-16 surrogate: SurrealDB stores U+FFFD in its place, so the edge
  *   would point into another table (the same holds for every id: see checkWellFormed);
- * - NUL: SurrealQL refuses null bytes anywhere in a query, so no view could name
- *   the table, and SurrealDB's own text for it (`` `a\0b` ``) does not parse back;
+ * - NUL: SurrealQL refuses null bytes anywhere in a query, and the view parser
+ *   (@surrealdb/ql-wasm) does not read the `\0` escape SurrealDB prints for it
+ *   (`` `a\0b`:1 ``), so no view could ever name the table;
  * - the empty name: the proto's `table` field uses "" for "not given".
  * Anything else, escaped as ⟨…⟩ or `…` where it is not a plain identifier, is a table.
  */

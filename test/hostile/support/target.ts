@@ -30,6 +30,8 @@ export interface Target {
   state(): Promise<string>;
   /** Restores the seeded views and records after a valid request removed them (the fuzz sends valid Resets too). */
   reseed(): Promise<void>;
+  /** After a request that succeeded: waits for its edge writes, and reseeds when the seeded views are gone. */
+  settle(): Promise<void>;
   /** The server process's resident set, from /proc. */
   rssBytes(): number;
   alive(): boolean;
@@ -54,6 +56,12 @@ export async function startTarget(env: Record<string, string> = {}): Promise<Tar
   const client = sspClient(transport("grpc/2", url));
   const pid = ssp.child.pid ?? 0;
 
+  const outboxDrained = async () => {
+    // Edge writes commit in the background; the state is stable once none is pending.
+    for (let i = 0; i < 200 && (await client.getServerInfo({}, { headers: AUTH })).outboxPending > 0n; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
   const reseed = async () => {
     await client.registerView({ id: "users", surql: "SELECT * FROM user WHERE age > 20", clientId: "app" }, { headers: AUTH });
     await client.registerView({ id: "posts", surql: "SELECT * FROM post ORDER BY at DESC LIMIT 3", clientId: "app" }, { headers: AUTH });
@@ -68,10 +76,7 @@ export async function startTarget(env: Record<string, string> = {}): Promise<Tar
       },
       { headers: AUTH },
     );
-    // Edge writes commit in the background; the state is stable once none is pending.
-    for (let i = 0; i < 200 && (await client.getServerInfo({}, { headers: AUTH })).outboxPending > 0n; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await outboxDrained();
   };
 
   await reseed();
@@ -81,6 +86,11 @@ export async function startTarget(env: Record<string, string> = {}): Promise<Tar
     pid,
     client,
     reseed,
+    async settle() {
+      await outboxDrained();
+      const ids = new Set((await client.listViews({}, { headers: AUTH })).views.map((v) => v.id));
+      if (!ids.has("users") || !ids.has("posts")) await reseed();
+    },
     async state() {
       const info = await client.getServerInfo({}, { headers: AUTH });
       info.uptime = undefined;
