@@ -13,6 +13,9 @@
 //   `{"$rid": "user:1"}`. A plain string `"user:1"` stays a string: SurrealDB never
 //   equates the two.
 // - Every RPC except grpc.health.v1 needs `authorization: Bearer <secret>` metadata.
+// - A request that breaks a limit (batch size, id and table-name lengths; see
+//   the README's Limits table), does not decode, or carries a JSON field this
+//   contract does not have is refused with INVALID_ARGUMENT and changes nothing.
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
@@ -34,7 +37,8 @@ export const file_spooky_ssp_v1_ssp: GenFile = /*@__PURE__*/
 export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
   /**
    * The record's table. Optional: when empty it is taken from `id`; when set it
-   * must equal the table of `id`.
+   * must equal the table of `id`. A table name is 1 to 256 characters and holds
+   * no NUL (no SurrealQL query could name it).
    *
    * @generated from field: string table = 1;
    */
@@ -48,7 +52,8 @@ export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
   op: Operation;
 
   /**
-   * The record id, `table:key` (see the conventions at the top of this file).
+   * The record id, `table:key` (see the conventions at the top of this file):
+   * at most 1,024 characters.
    *
    * @generated from field: string id = 3;
    */
@@ -251,7 +256,8 @@ export const IngestResponseSchema: GenMessage<IngestResponse> = /*@__PURE__*/
  */
 export type IngestBatchRequest = Message<"spooky.ssp.v1.IngestBatchRequest"> & {
   /**
-   * The changes, applied in order.
+   * The changes, applied in order: at most SSP_MAX_BATCH_CHANGES (default
+   * 1,000); a longer batch is refused whole with INVALID_ARGUMENT.
    *
    * @generated from field: repeated spooky.ssp.v1.RecordChange changes = 1;
    */
@@ -338,7 +344,7 @@ export type RegisterViewRequest = Message<"spooky.ssp.v1.RegisterViewRequest"> &
   params?: JsonObject | undefined;
 
   /**
-   * The client the view belongs to.
+   * The client the view belongs to: at most 256 characters.
    *
    * @generated from field: string client_id = 4;
    */
