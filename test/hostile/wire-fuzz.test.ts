@@ -37,8 +37,11 @@ afterAll(() => target?.close());
 
 it(`answers ${RUNS} random requests without a server fault, changing state only on success`, async () => {
   let accepted = 0;
+  let sent = 0;
+  const started = Date.now();
   await fc.assert(
     fc.asyncProperty(wireRequestArbitrary(), async (req) => {
+      sent += 1;
       const before = await target.state();
       const answer = await rawRpc(target.url, { ...req, waitMs: req.streaming ? STREAM_WAIT_MS : 10_000 });
       expect(target.alive(), `${req.label}\n${target.stderr()}`).toBe(true);
@@ -60,6 +63,7 @@ it(`answers ${RUNS} random requests without a server fault, changing state only 
     }),
     { numRuns: RUNS, seed: SEED, interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false, endOnFailure: true },
   );
+  console.info(`wire fuzz: ${sent} requests (${accepted} accepted) in ${Math.round((Date.now() - started) / 1000)} s, seed ${SEED}`);
   // The generator is not so hostile that nothing gets through: valid traffic ran too.
   expect(accepted).toBeGreaterThan(0);
   expect(target.rssBytes()).toBeLessThan(512 * 1024 * 1024);
