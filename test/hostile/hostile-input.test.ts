@@ -12,6 +12,7 @@ import { Code } from "@connectrpc/connect";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation, RecordChangeSchema } from "../../gen/spooky/ssp/v1/ssp_pb.js";
+import { MAX_UNDECLARED_TABLE_LABELS } from "../../src/telemetry/metrics.js";
 import {
   DEFAULT_MAX_BATCH_CHANGES,
   MAX_CLIENT_ID_LENGTH,
@@ -19,6 +20,7 @@ import {
   MAX_TABLE_NAME_LENGTH,
   MAX_VIEW_ID_LENGTH,
 } from "../../src/server/input-limits.js";
+import { parsePrometheusText } from "../telemetry/prometheus-text.js";
 import { utf8, viaConnect, viaGrpcJs, viaRaw, type HostileCase } from "./support/cases.js";
 import { startTarget, type Target } from "./support/target.js";
 
@@ -85,5 +87,19 @@ describe("hostile input", () => {
     const before = await target.state();
     await target.client.ingest({ change: { op: Operation.UPDATE, id: "user:2", record: { age: 40 } } }, { headers: { authorization: "Bearer hostile-suite-secret" } });
     expect(await target.state()).not.toBe(before);
+  });
+
+  it("keeps /metrics bounded when valid ingests invent table after table", async () => {
+    const tables = Array.from({ length: 3 * MAX_UNDECLARED_TABLE_LABELS }, (_, i) => `invented_${i}`);
+    await target.client.ingestBatch(
+      { changes: tables.map((t) => ({ op: Operation.CREATE, id: `${t}:1`, record: {} })) },
+      { headers: { authorization: "Bearer hostile-suite-secret" } },
+    );
+    const text = await (await fetch(`${target.url}/metrics`)).text();
+    const labels = new Set(parsePrometheusText(text).get("ssp_ingest_total")?.samples.map((s) => s.labels.table));
+    // The tables the two views read, the first invented ones, and "(other)" for the rest.
+    expect(labels.size).toBeLessThanOrEqual(2 + MAX_UNDECLARED_TABLE_LABELS + 1);
+    expect(labels.has("(other)")).toBe(true);
+    expect(Math.max(...[...labels].map((l) => l?.length ?? 0))).toBeLessThanOrEqual(256);
   });
 });
