@@ -34,6 +34,7 @@ import {
   checkRecordId,
   checkTableName,
   checkViewId,
+  checkWatchSize,
   invalidArgument,
   type InputLimits,
 } from "./input-limits.js";
@@ -112,6 +113,7 @@ export function watchRequestFromProto(req: WatchDeltasRequest): WatchRequest {
   if (req.viewIds.length === 0 && req.clientId === "") {
     throw invalidArgument("name what to watch: view_ids, client_id, or both");
   }
+  checkWatchSize(req.viewIds.length, Object.keys(req.resumeFrom).length);
   req.viewIds.forEach((id, i) => viewIdFromProto(id, `view_ids[${i}]`));
   const resumeFrom = new Map<string, number>();
   for (const [viewId, sequence] of Object.entries(req.resumeFrom)) {

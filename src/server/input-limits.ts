@@ -29,6 +29,8 @@ export const MAX_CLIENT_ID_LENGTH = 256;
 /** Record id text, `table:key` with its escapes. */
 export const MAX_RECORD_ID_LENGTH = 1024;
 export const MAX_TABLE_NAME_LENGTH = 256;
+/** View ids one WatchDeltas names, and resume cursors it carries; more views are followed by client id. */
+export const MAX_WATCH_VIEWS = 1000;
 
 export const DEFAULT_INPUT_LIMITS: InputLimits = { maxBatchChanges: DEFAULT_MAX_BATCH_CHANGES };
 
@@ -41,6 +43,15 @@ export function checkBatchSize(count: number, limits: InputLimits): void {
     throw invalidArgument(
       `changes has ${count} entries; a batch holds at most ${limits.maxBatchChanges} (SSP_MAX_BATCH_CHANGES): split it`,
     );
+  }
+}
+
+export function checkWatchSize(viewIds: number, resumeCursors: number): void {
+  if (viewIds > MAX_WATCH_VIEWS) {
+    throw invalidArgument(`view_ids has ${viewIds} entries; a stream names at most ${MAX_WATCH_VIEWS} views: follow more by client_id`);
+  }
+  if (resumeCursors > MAX_WATCH_VIEWS) {
+    throw invalidArgument(`resume_from has ${resumeCursors} entries; a stream resumes at most ${MAX_WATCH_VIEWS} views`);
   }
 }
 

@@ -201,6 +201,22 @@ describe("errors from the core", () => {
     }
   });
 
+  it("cuts a message too long for a trailer, keeping its code (a megabyte failed the call as INTERNAL)", async () => {
+    const ids = Array.from({ length: 50_000 }, (_, i) => JSON.stringify(`unknown-view-${i}`)).join(", ");
+    const { s, c } = await serverWith({
+      getView: async () => {
+        throw new CodedError("NOT_FOUND", `unknown view ids: ${ids}`);
+      },
+    });
+    try {
+      const err = await failure(c.getView({ id: "v" }));
+      expect(err.code).toBe(Code.NotFound);
+      expect(err.rawMessage).toBe(`${`unknown view ids: ${ids}`.slice(0, 1024)}… (${ids.length + 18 - 1024} more characters)`);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("maps an error thrown in the middle of a stream", async () => {
     const { s, c } = await serverWith({
       async *watch() {

@@ -12,6 +12,7 @@ import {
   MAX_CLIENT_ID_LENGTH,
   MAX_RECORD_ID_LENGTH,
   MAX_TABLE_NAME_LENGTH,
+  MAX_WATCH_VIEWS,
 } from "../../src/server/input-limits.js";
 import { sspClient, transport } from "../support/clients.js";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";
@@ -77,6 +78,21 @@ describe("limits", () => {
       "a client id over the limit (RegisterView)",
       () => client().registerView({ id: "v", surql: "SELECT * FROM a", clientId: "c".repeat(MAX_CLIENT_ID_LENGTH + 1) }),
       `client_id is ${MAX_CLIENT_ID_LENGTH + 1} characters long; client ids are at most ${MAX_CLIENT_ID_LENGTH}`,
+    ],
+    [
+      "a stream naming too many views",
+      async () => {
+        for await (const _ of client().watchDeltas({ viewIds: Array.from({ length: MAX_WATCH_VIEWS + 1 }, (_, i) => `v${i}`) })) break;
+      },
+      `view_ids has ${MAX_WATCH_VIEWS + 1} entries; a stream names at most ${MAX_WATCH_VIEWS} views: follow more by client_id`,
+    ],
+    [
+      "a stream resuming too many views",
+      async () => {
+        const resumeFrom = Object.fromEntries(Array.from({ length: MAX_WATCH_VIEWS + 1 }, (_, i) => [`v${i}`, 1n]));
+        for await (const _ of client().watchDeltas({ clientId: "app", resumeFrom })) break;
+      },
+      `resume_from has ${MAX_WATCH_VIEWS + 1} entries; a stream resumes at most ${MAX_WATCH_VIEWS} views`,
     ],
     ["a client id over the limit (ListViews)", () => client().listViews({ clientId: "c".repeat(MAX_CLIENT_ID_LENGTH + 1) }), /^client_id is 257/],
     [

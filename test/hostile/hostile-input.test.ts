@@ -60,7 +60,9 @@ const CASES: HostileCase[] = [
   viaGrpcJs("a table name holding NUL", InvalidArgument, "Ingest", { change: { op: "OPERATION_CREATE", id: "⟨us\u0000er⟩:1", record: { fields: {} } } }),
   viaConnect("an empty table name", InvalidArgument, (c, o) => c.ingestBatch({ changes: [...deletes(2), { op: Operation.DELETE, id: "⟨⟩:1" }] }, o)),
   viaConnect("a client id one over the limit", InvalidArgument, (c, o) => c.registerView({ id: "x", surql: "SELECT * FROM user", clientId: "c".repeat(MAX_CLIENT_ID_LENGTH + 1) }, o)),
-  viaGrpcJs("a client id one over the limit, on a stream", InvalidArgument, "WatchDeltas", { client_id: "c".repeat(MAX_CLIENT_ID_LENGTH + 1) }),
+  viaGrpcJs("a client id one over the limit, on a stream", InvalidArgument, "WatchDeltas", { clientId: "c".repeat(MAX_CLIENT_ID_LENGTH + 1) }),
+  viaGrpcJs("a stream naming 50,000 views", InvalidArgument, "WatchDeltas", { viewIds: Array.from({ length: 50_000 }, (_, i) => `unknown-view-${i}`) }),
+  viaConnect("a stream naming 1,000 unknown views (a 20 KB message, cut)", Code.NotFound, (c, o) => c.watchDeltas({ viewIds: Array.from({ length: 1000 }, (_, i) => `unknown-view-${i}`) }, o), "grpc/2"),
   viaConnect("a view id one over the limit", InvalidArgument, (c, o) => c.unregisterView({ id: "v".repeat(MAX_VIEW_ID_LENGTH + 1) }, o), "grpc/2"),
 
   // Validation that was already there, through every client.
