@@ -667,7 +667,8 @@ export const ListViewsResponseSchema: GenMessage<ListViewsResponse> = /*@__PURE_
  */
 export type WatchDeltasRequest = Message<"spooky.ssp.v1.WatchDeltasRequest"> & {
   /**
-   * The views to follow. Either this or `client_id` (or both).
+   * The views to follow. Either this or `client_id` (or both). At most 1,000
+   * (more views are followed by client id).
    *
    * @generated from field: repeated string view_ids = 1;
    */
@@ -683,7 +684,7 @@ export type WatchDeltasRequest = Message<"spooky.ssp.v1.WatchDeltasRequest"> & {
   /**
    * Resume: the last sequence received per view id. A view with a cursor gets
    * exactly the deltas after it (or a fresh snapshot marked `reset` when the
-   * cursor is older than the replay log).
+   * cursor is older than the replay log). At most 1,000 entries.
    *
    * @generated from field: map<string, uint64> resume_from = 3;
    */
