@@ -1,7 +1,7 @@
 /**
  * Conversion between proto messages and the core's plain types, with the
  * validation the wire needs (required fields, enum values, 64-bit numbers) and
- * the limits of input-limits.ts (batch size, ids, table names). Struct fields
+ * the limits of request-limits.ts (batch size, ids, table names). Struct fields
  * arrive from protobuf-es as plain JSON, so record links (`{"$rid": "user:1"}`)
  * pass through untouched. Every failure is an INVALID_ARGUMENT naming the field.
  */
@@ -36,8 +36,8 @@ import {
   checkViewId,
   checkWatchSize,
   invalidArgument,
-  type InputLimits,
-} from "./input-limits.js";
+  type RequestLimits,
+} from "./request-limits.js";
 
 const OPERATIONS: Readonly<Partial<Record<Operation, RecordChange["op"]>>> = {
   [Operation.CREATE]: "CREATE",
@@ -80,7 +80,7 @@ export function recordChangeFromProto(change: ProtoRecordChange | undefined, fie
 }
 
 /** The changes of an IngestBatch, checked against the batch limit before any is converted. */
-export function recordChangesFromProto(changes: readonly ProtoRecordChange[], limits: InputLimits): RecordChange[] {
+export function recordChangesFromProto(changes: readonly ProtoRecordChange[], limits: RequestLimits): RecordChange[] {
   checkBatchSize(changes.length, limits);
   return changes.map((c, i) => recordChangeFromProto(c, `changes[${i}]`));
 }

@@ -21,7 +21,7 @@ import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { healthService } from "./health-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
-import { DEFAULT_MAX_BATCH_CHANGES } from "./input-limits.js";
+import { DEFAULT_MAX_BATCH_CHANGES } from "./request-limits.js";
 import { listen } from "./listener.js";
 import { evaluateReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdInterceptor, resolveRequestId } from "./request-id.js";

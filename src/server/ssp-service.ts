@@ -22,7 +22,7 @@ import {
   watchRequestFromProto,
 } from "./convert.js";
 import type { Core } from "./core.js";
-import { DEFAULT_INPUT_LIMITS, type InputLimits } from "./input-limits.js";
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./request-limits.js";
 
 export interface SspServiceOptions {
   readonly core: Core;
@@ -31,12 +31,12 @@ export interface SspServiceOptions {
   /** When the server started (ms since the epoch), for uptime. */
   readonly startedAt: number;
   /** Batch size (ids and table names have fixed limits); the defaults when not given. */
-  readonly limits?: InputLimits;
+  readonly limits?: RequestLimits;
 }
 
 type Capability = Exclude<keyof Core, "info" | "readiness" | "close">;
 
-export function sspService({ core, version, startedAt, limits = DEFAULT_INPUT_LIMITS }: SspServiceOptions): ServiceImpl<typeof StreamProcessorService> {
+export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_LIMITS }: SspServiceOptions): ServiceImpl<typeof StreamProcessorService> {
   /** The core's method bound to it, or UNIMPLEMENTED naming the RPC. */
   function need<K extends Capability>(name: K, rpc: string): NonNullable<Core[K]> {
     const fn = core[name];

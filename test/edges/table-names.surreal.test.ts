@@ -1,5 +1,5 @@
 /**
- * The table-name rule of src/server/input-limits.ts, checked against what an
+ * The table-name rule of src/server/request-limits.ts, checked against what an
  * embedded SurrealDB and the view parser actually do: every name the rule
  * accepts survives SurrealDB bound as a parameter (as the edge writes bind it)
  * and can be named in a view; each name it refuses fails one of the two.
@@ -9,7 +9,7 @@ import { RecordId, Surreal } from "surrealdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Circuit } from "../../src/circuit/index.js";
 import { create, view } from "../../src/circuit/testing.js";
-import { checkTableName } from "../../src/server/input-limits.js";
+import { checkTableName } from "../../src/server/request-limits.js";
 
 let db: Surreal;
 beforeAll(async () => {

@@ -19,7 +19,7 @@ import {
   MAX_RECORD_ID_LENGTH,
   MAX_TABLE_NAME_LENGTH,
   MAX_VIEW_ID_LENGTH,
-} from "../../src/server/input-limits.js";
+} from "../../src/server/request-limits.js";
 import { parsePrometheusText } from "../telemetry/prometheus-text.js";
 import { utf8, viaConnect, viaGrpcJs, viaRaw, type HostileCase } from "./support/cases.js";
 import { startTarget, type Target } from "./support/target.js";

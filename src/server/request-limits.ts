@@ -2,13 +2,14 @@
  * What SSP accepts from a client, checked at the edge before any work: how many
  * changes one batch may carry, how long ids may be, and which table names are
  * valid. Every RPC handler goes through these checks (via convert.ts); the
- * circuit then checks the syntax of record ids and the bodies. The limits live
- * here, and only here, so the README's Limits table has one source.
+ * circuit then checks the syntax of record ids and the bodies. Every limit on
+ * counts and identifiers lives here, in one place; limits on byte sizes are
+ * RESOURCE_EXHAUSTED and live with the code that measures them.
  *
  * Codes: a request over one of these limits is INVALID_ARGUMENT. It is wrong
  * whatever the server's state, and sending it again unchanged can never succeed;
  * RESOURCE_EXHAUSTED, which clients and retry policies read as "try again
- * later", is kept for byte sizes of whole messages (as gRPC itself does).
+ * later", is kept for byte sizes (as gRPC itself answers a message over its size).
  *
  * The limits apply to new requests only: state recovered from a snapshot or the
  * journal was accepted under the rules of its day and is not checked again.
@@ -16,7 +17,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { tableOfRecordId } from "../circuit/index.js";
 
-export interface InputLimits {
+export interface RequestLimits {
   /** Changes per IngestBatch (SSP_MAX_BATCH_CHANGES). */
   readonly maxBatchChanges: number;
 }
@@ -32,13 +33,13 @@ export const MAX_TABLE_NAME_LENGTH = 256;
 /** View ids one WatchDeltas names, and resume cursors it carries; more views are followed by client id. */
 export const MAX_WATCH_VIEWS = 1000;
 
-export const DEFAULT_INPUT_LIMITS: InputLimits = { maxBatchChanges: DEFAULT_MAX_BATCH_CHANGES };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxBatchChanges: DEFAULT_MAX_BATCH_CHANGES };
 
 export function invalidArgument(message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
 }
 
-export function checkBatchSize(count: number, limits: InputLimits): void {
+export function checkBatchSize(count: number, limits: RequestLimits): void {
   if (count > limits.maxBatchChanges) {
     throw invalidArgument(
       `changes has ${count} entries; a batch holds at most ${limits.maxBatchChanges} (SSP_MAX_BATCH_CHANGES): split it`,

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { checkClientId, checkRecordId, checkTableName, checkViewId } from "./input-limits.js";
+import { checkClientId, checkRecordId, checkTableName, checkViewId } from "./request-limits.js";
 
 function refusal(check: () => void): string {
   try {

@@ -13,7 +13,7 @@ import {
   MAX_RECORD_ID_LENGTH,
   MAX_TABLE_NAME_LENGTH,
   MAX_WATCH_VIEWS,
-} from "../../src/server/input-limits.js";
+} from "../../src/server/request-limits.js";
 import { sspClient, transport } from "../support/clients.js";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";
 import { rawRpc, SSP_PATH } from "../support/raw-rpc.js";
@@ -132,7 +132,7 @@ describe("limits", () => {
 
 describe("Unicode that would not survive storage", () => {
   // Binary protobuf carries UTF-8, where a lone surrogate cannot exist; JSON's \u escapes can
-  // write one, and protobuf's JSON decoder already refuses it for string fields. (input-limits.ts
+  // write one, and protobuf's JSON decoder already refuses it for string fields. (request-limits.ts
   // checks again, for callers that do not come through the wire: see its unit test.)
   const cases: [string, string, string][] = [
     ["a record key", "Ingest", '{"change":{"op":"OPERATION_DELETE","id":"user:a\\ud800"}}'],
