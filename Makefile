@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := node_modules/.install-stamp
 REPORT := .tmp/vitest-report.json
 
-.PHONY: run test install generate check-gen typecheck lint build fuzz crash soak bench bench-quick bench-e2e clean
+.PHONY: run test install generate check-gen typecheck lint build fuzz fuzz-wire crash soak bench bench-quick bench-e2e clean
 
 ## run: start the service on 127.0.0.1:8667 with an embedded SurrealDB under data/
 run: build
@@ -26,6 +26,10 @@ test: install check-gen typecheck lint
 ## fuzz: the differential suite (circuit vs embedded SurrealDB) at scale: SSP_FUZZ_RUNS=20000 SSP_FUZZ_SEED=42 make fuzz
 fuzz: install
 	SSP_FUZZ_RUNS=$${SSP_FUZZ_RUNS:-5000} vitest run test/differential
+
+## fuzz-wire: random protobuf/JSON bodies and headers for every RPC against the real service (SSP_FUZZ_WIRE_RUNS, SSP_FUZZ_WIRE_SECONDS, SSP_FUZZ_WIRE_SEED)
+fuzz-wire: install
+	SSP_FUZZ_WIRE_RUNS=$${SSP_FUZZ_WIRE_RUNS:-20000} SSP_FUZZ_WIRE_SECONDS=$${SSP_FUZZ_WIRE_SECONDS:-600} vitest run test/hostile/wire-fuzz.test.ts
 
 install: $(STAMP)
 $(STAMP): package.json package-lock.json

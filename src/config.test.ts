@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_LIMITS, loadConfig } from "./config.js";
+import { DEFAULT_MAX_BATCH_CHANGES } from "./server/request-limits.js";
 
 const DEV = { SPOOKY_INSECURE_DEV: "1" };
 
@@ -39,6 +40,7 @@ describe("loadConfig", () => {
       viewLimits: { maxQueryBytes: 65536, maxQueryOperators: 512, maxSubqueryDepth: 8 },
       outboxStuckMs: 60000,
       inputLimits: { maxParamsBytes: 1048576, maxRecordBytes: 1048576, maxBatchBytes: 16777216 },
+      maxBatchChanges: 1000,
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
       limits: {
         maxMessageBytes: 16777216,
@@ -51,6 +53,7 @@ describe("loadConfig", () => {
       },
     });
     expect(config.limits).toEqual(DEFAULT_LIMITS);
+    expect(config.maxBatchChanges).toBe(DEFAULT_MAX_BATCH_CHANGES);
   });
 
   it("refuses to start without a secret unless in insecure dev mode", () => {
@@ -95,6 +98,7 @@ describe("loadConfig", () => {
       SSP_MAX_PARAMS_BYTES: "100",
       SSP_MAX_RECORD_BYTES: "200",
       SSP_MAX_BATCH_BYTES: "300",
+      SSP_MAX_BATCH_CHANGES: "50000",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -111,6 +115,7 @@ describe("loadConfig", () => {
       viewLimits: { maxQueryBytes: 1000, maxQueryOperators: 64, maxSubqueryDepth: 0 },
       outboxStuckMs: 1500,
       inputLimits: { maxParamsBytes: 100, maxRecordBytes: 200, maxBatchBytes: 300 },
+      maxBatchChanges: 50000,
       watch: { queueLimit: 5, heartbeatMs: 100, replayLogSize: 0 },
       limits: {
         maxMessageBytes: 1024,
@@ -175,6 +180,8 @@ describe("loadConfig", () => {
     ["SSP_MAX_PARAMS_BYTES", String(16 * 1024 * 1024 + 1)],
     ["SSP_MAX_RECORD_BYTES", "1MB"],
     ["SSP_MAX_BATCH_BYTES", "0"],
+    ["SSP_MAX_BATCH_CHANGES", "0"],
+    ["SSP_MAX_BATCH_CHANGES", "1k"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {

@@ -57,6 +57,8 @@ export interface Config {
     /** SSP_MAX_BATCH_BYTES: every body of one ingest or batch together. */
     readonly maxBatchBytes: number;
   };
+  /** SSP_MAX_BATCH_CHANGES: changes one IngestBatch may carry; more is INVALID_ARGUMENT. */
+  readonly maxBatchChanges: number;
   readonly watch: {
     /** SSP_WATCH_QUEUE_LIMIT: messages queued per stream before it is ended. */
     readonly queueLimit: number;
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxRecordBytes: readInt(env, "SSP_MAX_RECORD_BYTES", 1048576, 2),
       maxBatchBytes: readInt(env, "SSP_MAX_BATCH_BYTES", 16777216, 2),
     },
+    maxBatchChanges: readInt(env, "SSP_MAX_BATCH_CHANGES", 1000, 1),
     watch: {
       queueLimit: readInt(env, "SSP_WATCH_QUEUE_LIMIT", 1000, 1),
       heartbeatMs: readInt(env, "SSP_WATCH_HEARTBEAT_MS", 15000, 1),

@@ -1,6 +1,6 @@
 /** The circuit's public surface. Nothing outside src/circuit imports its internals. */
 export type * from "./types.js";
-export { RecordId, RecordIdSyntaxError, parseRecordId, type RecordKey } from "./record-id.js";
+export { RecordId, RecordIdSyntaxError, parseRecordId, tableOfRecordId, type RecordKey } from "./record-id.js";
 export { Circuit, type CircuitOptions } from "./circuit.js";
 export { DEFAULT_QUERY_LIMITS, MAX_AST_DEPTH, type QueryLimits } from "./parse/query-limits.js";
 export {

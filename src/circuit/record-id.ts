@@ -72,6 +72,25 @@ function parsePlainNumeric(text: string): RecordId | undefined {
   return new RecordId(internTable(text.slice(0, colon)), negative ? -n : n);
 }
 
+/**
+ * The table of record-id text without building the id: the plain prefix when
+ * there is one (the usual case), else the parsed table; undefined when the text
+ * is not a record id.
+ */
+export function tableOfRecordId(text: string): string | undefined {
+  const colon = text.indexOf(":");
+  if (colon > 0) {
+    let plain = true;
+    for (let i = 0; i < colon && plain; i++) plain = isIdentChar(text.charCodeAt(i));
+    if (plain) return internTable(text.slice(0, colon));
+  }
+  try {
+    return parseGeneral(text).table;
+  } catch {
+    return undefined;
+  }
+}
+
 function isIdentChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
 }

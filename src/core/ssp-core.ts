@@ -33,6 +33,7 @@ import {
   type QueryLimits,
   type RecordChange,
   type SurrealQLParser,
+  tableOfRecordId,
   type ViewDelta,
   type ViewSpec,
   type ViewState,
@@ -498,7 +499,8 @@ export class SspCore implements Core {
     const { metrics } = this.parts.telemetry;
     const each = seconds / Math.max(1, changes.length);
     for (const change of changes) {
-      const table = change.table ?? change.id.slice(0, Math.max(0, change.id.indexOf(":")));
+      // An applied change's id parsed, so its table is known (and `table`, when set, equals it).
+      const table = change.table || (tableOfRecordId(change.id) ?? "");
       metrics.recordIngest(table, change.op.toLowerCase() as IngestOp, each);
     }
     for (let i = 0; i < stale; i++) metrics.recordStaleIngest();

@@ -1,9 +1,9 @@
 /**
  * Conversion between proto messages and the core's plain types, with the
- * validation the wire needs (required fields, enum values, id lengths, 64-bit
- * numbers). Struct fields arrive from protobuf-es as plain JSON, so record links
- * (`{"$rid": "user:1"}`) pass through untouched. Every failure is an
- * INVALID_ARGUMENT naming the field.
+ * validation the wire needs (required fields, enum values, 64-bit numbers) and
+ * the limits of request-limits.ts (batch size, ids, table names). Struct fields
+ * arrive from protobuf-es as plain JSON, so record links (`{"$rid": "user:1"}`)
+ * pass through untouched. Every failure is an INVALID_ARGUMENT naming the field.
  */
 import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -14,7 +14,6 @@ import {
   type Duration,
   type Timestamp,
 } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
 import {
   DeltaEvent,
   EdgeStatus,
@@ -30,13 +29,16 @@ import {
 import type { Member, RecordChange, ViewDelta, ViewSpec, ViewSummary } from "../circuit/index.js";
 import type { EdgeState, WatchEvent, WatchRequest, WireObject } from "./core.js";
 import { requireFiniteNumbers } from "./finite-numbers.js";
-
-/** View ids are 1 to 256 characters (the proto says so). */
-export const MAX_VIEW_ID_LENGTH = 256;
-
-export function invalidArgument(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
-}
+import {
+  checkBatchSize,
+  checkClientId,
+  checkRecordId,
+  checkTableName,
+  checkViewId,
+  checkWatchSize,
+  invalidArgument,
+  type RequestLimits,
+} from "./request-limits.js";
 
 const OPERATIONS: Readonly<Partial<Record<Operation, RecordChange["op"]>>> = {
   [Operation.CREATE]: "CREATE",
@@ -64,6 +66,8 @@ export function recordChangeFromProto(change: ProtoRecordChange | undefined, fie
     throw invalidArgument(`${field}.op must be OPERATION_CREATE, OPERATION_UPDATE or OPERATION_DELETE, got ${Operation[change.op] ?? change.op}`);
   }
   if (change.id === "") throw invalidArgument(`${field}.id is required (record id text, e.g. "user:1")`);
+  checkRecordId(change.id, `${field}.id`);
+  if (change.table !== "") checkTableName(change.table, `${field}.table`);
   if (op !== "DELETE" && change.record === undefined) {
     throw invalidArgument(`${field}.record is required for OPERATION_${op}: send the record's full body`);
   }
@@ -77,12 +81,19 @@ export function recordChangeFromProto(change: ProtoRecordChange | undefined, fie
   };
 }
 
+/** The changes of an IngestBatch, checked against the batch limit before any is converted. */
+export function recordChangesFromProto(changes: readonly ProtoRecordChange[], limits: RequestLimits): RecordChange[] {
+  checkBatchSize(changes.length, limits);
+  return changes.map((c, i) => recordChangeFromProto(c, `changes[${i}]`));
+}
+
 export function viewIdFromProto(id: string, field: string): string {
-  if (id === "") throw invalidArgument(`${field} is required`);
-  if (id.length > MAX_VIEW_ID_LENGTH) {
-    throw invalidArgument(`${field} is ${id.length} characters long; view ids are at most ${MAX_VIEW_ID_LENGTH}`);
-  }
-  return id;
+  return checkViewId(id, field);
+}
+
+/** An optional client id filter or owner: "" means none. */
+export function clientIdFromProto(id: string, field: string): string | undefined {
+  return id === "" ? undefined : checkClientId(id, field);
 }
 
 export function viewSpecFromProto(req: RegisterViewRequest, now: number): ViewSpec {
@@ -95,7 +106,7 @@ export function viewSpecFromProto(req: RegisterViewRequest, now: number): ViewSp
     id,
     surql: req.surql,
     params: req.params ?? {},
-    clientId: req.clientId,
+    clientId: clientIdFromProto(req.clientId, "client_id") ?? "",
     ttlMs,
     lastActiveAt: req.lastActiveAt === undefined ? now : timestampToMs(req.lastActiveAt, "last_active_at"),
   };
@@ -105,6 +116,7 @@ export function watchRequestFromProto(req: WatchDeltasRequest): WatchRequest {
   if (req.viewIds.length === 0 && req.clientId === "") {
     throw invalidArgument("name what to watch: view_ids, client_id, or both");
   }
+  checkWatchSize(req.viewIds.length, Object.keys(req.resumeFrom).length);
   req.viewIds.forEach((id, i) => viewIdFromProto(id, `view_ids[${i}]`));
   const resumeFrom = new Map<string, number>();
   for (const [viewId, sequence] of Object.entries(req.resumeFrom)) {
@@ -112,7 +124,7 @@ export function watchRequestFromProto(req: WatchDeltasRequest): WatchRequest {
   }
   return {
     viewIds: [...new Set(req.viewIds)],
-    clientId: req.clientId === "" ? undefined : req.clientId,
+    clientId: clientIdFromProto(req.clientId, "client_id"),
     resumeFrom,
     incarnation: req.incarnation === "" ? undefined : req.incarnation,
     includeRecords: req.includeRecords,

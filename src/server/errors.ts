@@ -9,6 +9,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { requestIdKey } from "./context.js";
+import { decodeErrorToInvalidArgument, isRequestDecodeError } from "./decode-errors.js";
 import { codeFromName } from "./grpc-code.js";
 
 /** Codes that mean "the server failed", whatever the thrower called them. */
@@ -20,12 +21,33 @@ export interface ErrorScope {
   readonly logger: Logger;
 }
 
+/**
+ * Longest message a client gets. Messages may quote what the client sent (ids,
+ * lists of unknown views); a status message travels in an HTTP/2 trailer, where
+ * a megabyte fails the whole call (NGHTTP2_FRAME_SIZE_ERROR, seen by clients as
+ * INTERNAL), so it is cut here with a note of how much was left out.
+ */
+export const MAX_ERROR_MESSAGE_LENGTH = 1024;
+
 export function toConnectError(err: unknown, scope: ErrorScope): ConnectError {
+  return bounded(mapError(err, scope));
+}
+
+function mapError(err: unknown, scope: ErrorScope): ConnectError {
+  if (isRequestDecodeError(err)) return decodeErrorToInvalidArgument(err);
   if (err instanceof ConnectError && !SERVER_FAULTS.has(err.code)) return err;
   const coded = codedError(err);
   if (coded !== undefined) return coded;
   scope.logger.error({ err, request_id: scope.requestId, method: scope.method }, "internal error");
   return new ConnectError(`internal error (request id ${scope.requestId})`, Code.Internal);
+}
+
+function bounded(err: ConnectError): ConnectError {
+  const message = err.rawMessage;
+  if (message.length <= MAX_ERROR_MESSAGE_LENGTH) return err;
+  const cut = message.slice(0, MAX_ERROR_MESSAGE_LENGTH);
+  // SSP's errors carry no details; the cut error keeps code, metadata and cause.
+  return new ConnectError(`${cut}… (${message.length - cut.length} more characters)`, err.code, err.metadata, undefined, err.cause);
 }
 
 /**

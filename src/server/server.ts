@@ -26,10 +26,12 @@ import { DEFAULT_LIMITS, type Config, type TransportLimits } from "../config.js"
 import { accessLogInterceptor } from "./access-log.js";
 import { authGate, type RequestGate } from "./auth.js";
 import type { Core, Readiness } from "./core.js";
+import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { grpcCodeName } from "./grpc-code.js";
 import { healthService } from "./health-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
+import { DEFAULT_MAX_BATCH_CHANGES } from "./request-limits.js";
 import { listen } from "./listener.js";
 import { evaluateReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdInterceptor, resolveRequestId } from "./request-id.js";
@@ -37,9 +39,10 @@ import { sspService } from "./ssp-service.js";
 import { sspVersion } from "./version.js";
 
 /** What the server needs from the configuration; limits not given take their defaults. */
-export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> & {
-  readonly limits?: Partial<TransportLimits>;
-};
+export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> &
+  Partial<Pick<Config, "maxBatchChanges">> & {
+    readonly limits?: Partial<TransportLimits>;
+  };
 
 export interface ServerOptions {
   /** Placed right after the request id, around everything else (telemetry's span interceptor goes here). */
@@ -86,13 +89,22 @@ export async function startServer(
   const readiness = () =>
     evaluateReadiness({ core, isDraining: () => draining, timeoutMs: options.readinessTimeoutMs ?? 2000 });
 
+  const gate = reportRejections(authGate(config.authSecret, [Health.typeName]), logger, options.onGateRejected);
   const rpc = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
     connect: true,
     shutdownSignal: shutdown.signal,
     readMaxBytes: limits.maxMessageBytes,
-    requestGate: reportRejections(authGate(config.authSecret, [Health.typeName]), logger, options.onGateRejected),
+    // Protobuf's JSON rule, not connect's lenient default: a field the contract
+    // does not have is a mistake (`{"change": …}` sent to IngestBatch would
+    // otherwise be an empty batch), answered INVALID_ARGUMENT naming the field.
+    jsonOptions: { ignoreUnknownFields: false },
+    // Decode errors are re-coded first, whatever the auth gate then decides.
+    requestGate: (ctx) => {
+      recodeDecodeErrors(ctx);
+      gate?.(ctx);
+    },
     interceptors: [
       requestIdInterceptor(),
       ...(options.interceptors ?? []),
@@ -100,7 +112,15 @@ export async function startServer(
       errorMappingInterceptor(logger),
     ],
     routes(router) {
-      router.service(StreamProcessorService, sspService({ core, version: sspVersion(), startedAt: Date.now() }));
+      router.service(
+        StreamProcessorService,
+        sspService({
+          core,
+          version: sspVersion(),
+          startedAt: Date.now(),
+          limits: { maxBatchChanges: config.maxBatchChanges ?? DEFAULT_MAX_BATCH_CHANGES },
+        }),
+      );
       router.service(
         Health,
         healthService({ readiness, watchIntervalMs: options.healthWatchIntervalMs ?? 1000, maxWatchers: limits.maxHealthWatchers }),

@@ -8,10 +8,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { abortable } from "./abortable.js";
 import {
+  clientIdFromProto,
   edgeStatusToProto,
   memberToProto,
   msToDuration,
   recordChangeFromProto,
+  recordChangesFromProto,
   viewDeltaToProto,
   viewIdFromProto,
   viewInfoToProto,
@@ -20,6 +22,7 @@ import {
   watchRequestFromProto,
 } from "./convert.js";
 import type { Core } from "./core.js";
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./request-limits.js";
 
 export interface SspServiceOptions {
   readonly core: Core;
@@ -27,11 +30,13 @@ export interface SspServiceOptions {
   readonly version: string;
   /** When the server started (ms since the epoch), for uptime. */
   readonly startedAt: number;
+  /** Batch size (ids and table names have fixed limits); the defaults when not given. */
+  readonly limits?: RequestLimits;
 }
 
 type Capability = Exclude<keyof Core, "info" | "readiness" | "close">;
 
-export function sspService({ core, version, startedAt }: SspServiceOptions): ServiceImpl<typeof StreamProcessorService> {
+export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_LIMITS }: SspServiceOptions): ServiceImpl<typeof StreamProcessorService> {
   /** The core's method bound to it, or UNIMPLEMENTED naming the RPC. */
   function need<K extends Capability>(name: K, rpc: string): NonNullable<Core[K]> {
     const fn = core[name];
@@ -54,7 +59,7 @@ export function sspService({ core, version, startedAt }: SspServiceOptions): Ser
 
     async ingestBatch(req) {
       const ingest = need("ingest", "IngestBatch");
-      const changes = req.changes.map((c, i) => recordChangeFromProto(c, `changes[${i}]`));
+      const changes = recordChangesFromProto(req.changes, limits);
       const result = await ingest(changes);
       return {
         views: result.views.map((v) => viewDeltaToProto(v)),
@@ -101,7 +106,7 @@ export function sspService({ core, version, startedAt }: SspServiceOptions): Ser
 
     async listViews(req) {
       const listViews = need("listViews", "ListViews");
-      const views = await listViews(req.clientId === "" ? undefined : req.clientId);
+      const views = await listViews(clientIdFromProto(req.clientId, "client_id"));
       return { views: views.map(viewInfoToProto) };
     },
 

@@ -63,7 +63,9 @@ export interface SspMetrics {
   /**
    * Makes `ssp_ingest_total{table,op}` exist at zero for `table` (all three ops),
    * so alerts on a table work before its first ingest. Call it for the tables a
-   * view reads when the view is registered or restored. Idempotent.
+   * view reads when the view is registered or restored. Idempotent. A declared
+   * table keeps its own label even after other tables have overflowed into
+   * OTHER_TABLE_LABEL (up to MAX_DECLARED_TABLE_LABELS declared tables).
    */
   declareTable(table: string): void;
   /** Supplies (or replaces) the callbacks behind the observable gauges. */
@@ -114,7 +116,12 @@ export const SNAPSHOT_DURATION_BUCKETS_SECONDS: readonly number[] = [
 ];
 
 const GRPC_OK = 0;
-const MAX_CACHED_TABLES = 1000;
+/** Own `table` series for tables views read. */
+export const MAX_DECLARED_TABLE_LABELS = 1000;
+/** Own `table` series for tables no view reads, first come first served. */
+export const MAX_UNDECLARED_TABLE_LABELS = 100;
+/** The `table` label of every table past those limits. */
+export const OTHER_TABLE_LABEL = "(other)";
 
 /**
  * Creates every SSP instrument on `meter` and pre-creates the known label sets at
@@ -195,20 +202,38 @@ export function createSspMetrics(
   setAsideTotal.add(0);
   for (const operation of EDGE_OPERATIONS) edgeOpsTotal.add(0, { operation });
 
-  // Attribute objects are cached per (table, op) so the hot path allocates nothing.
-  // Table names come from callers: past MAX_CACHED_TABLES the cache stops growing
-  // (the SDK's own cardinality limit then folds new series into an overflow series).
+  // The table label is bounded: tables that views read (declared) get their own
+  // series up to MAX_DECLARED_TABLE_LABELS, other tables up to
+  // MAX_UNDECLARED_TABLE_LABELS, and every table past those counts under
+  // OTHER_TABLE_LABEL. A client inventing table names thus adds at most a fixed
+  // number of series, and cannot crowd out the tables views read. Attribute
+  // objects are cached per table so the hot path allocates nothing.
   const ingestAttributes = new Map<string, Record<IngestOp, Attributes>>();
-  const attributesFor = (table: string): Record<IngestOp, Attributes> => {
-    let byOp = ingestAttributes.get(table);
-    if (byOp === undefined) {
-      byOp = { create: { table, op: "create" }, update: { table, op: "update" }, delete: { table, op: "delete" } };
-      if (ingestAttributes.size < MAX_CACHED_TABLES) {
-        ingestAttributes.set(table, byOp);
-        for (const op of INGEST_OPS) ingestTotal.add(0, byOp[op]);
-      }
-    }
+  let declaredLabels = 0;
+  let undeclaredLabels = 0;
+  const opAttributes = (table: string): Record<IngestOp, Attributes> => ({
+    create: { table, op: "create" },
+    update: { table, op: "update" },
+    delete: { table, op: "delete" },
+  });
+  const other = opAttributes(OTHER_TABLE_LABEL);
+  const labelTable = (table: string, byOp: Record<IngestOp, Attributes>): Record<IngestOp, Attributes> => {
+    ingestAttributes.set(table, byOp);
+    for (const op of INGEST_OPS) ingestTotal.add(0, byOp[op]);
     return byOp;
+  };
+  const attributesFor = (table: string): Record<IngestOp, Attributes> => {
+    const known = ingestAttributes.get(table);
+    if (known !== undefined) return known;
+    if (undeclaredLabels >= MAX_UNDECLARED_TABLE_LABELS) return other;
+    undeclaredLabels += 1;
+    return labelTable(table, opAttributes(table));
+  };
+  const declare = (table: string): void => {
+    if (ingestAttributes.has(table)) return;
+    if (declaredLabels >= MAX_DECLARED_TABLE_LABELS) return;
+    declaredLabels += 1;
+    labelTable(table, opAttributes(table));
   };
   const edgeAttributes: Record<EdgeOperation, Attributes> = {
     create: { operation: "create" },
@@ -243,7 +268,7 @@ export function createSspMetrics(
       rpcDuration.record(milliseconds, rpcAttributes(service, method, code));
     },
     declareTable(table) {
-      attributesFor(table);
+      declare(table);
     },
     observeGauges(next) {
       sources = { ...sources, ...next };

@@ -23,7 +23,10 @@ import type { FamilySeed } from "./metrics.js";
 // the text, after one fix-up: the SDK exports nothing for an instrument that has
 // not recorded yet, so the seeded families are added (histograms with zero
 // series, counters with their HELP/TYPE lines), keeping every family present from
-// startup.
+// startup. Then every name gets its unit as a suffix when it lacks one
+// (`rpc.server.duration`, in ms, becomes `rpc_server_duration_milliseconds`), as
+// OpenTelemetry's Prometheus compatibility rules ask and the JS exporter does
+// not do; SSP's own families already end in their unit and keep their names.
 
 /** Accepts both node:http and node:http2 compat request/response pairs. */
 export type MetricsRequestHandler = (
@@ -46,7 +49,7 @@ export async function renderPrometheus(
 ): Promise<string> {
   const { resourceMetrics } = await reader.collect();
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
-  return serializer.serialize(withSeededFamilies(resourceMetrics, seeds, scopeName));
+  return serializer.serialize(withUnitSuffixes(withSeededFamilies(resourceMetrics, seeds, scopeName)));
 }
 
 export function createPrometheusHandler(
@@ -111,6 +114,35 @@ export function withSeededFamilies(
   }
   scopes[index] = { ...scope, metrics };
   return { ...resourceMetrics, scopeMetrics: scopes };
+}
+
+/** Prometheus suffixes of the UCUM units in use; other units add none. */
+const UNIT_SUFFIXES: Readonly<Record<string, string>> = {
+  s: "seconds",
+  ms: "milliseconds",
+  us: "microseconds",
+  ns: "nanoseconds",
+  By: "bytes",
+};
+
+/** The Prometheus name of an instrument: its name, with its unit's suffix unless it already ends in it. */
+export function prometheusName(name: string, unit: string): string {
+  const suffix = UNIT_SUFFIXES[unit];
+  if (suffix === undefined) return name;
+  return name.replace(/[^A-Za-z0-9_:]/g, "_").endsWith(`_${suffix}`) ? name : `${name}_${suffix}`;
+}
+
+export function withUnitSuffixes(resourceMetrics: ResourceMetrics): ResourceMetrics {
+  return {
+    ...resourceMetrics,
+    scopeMetrics: resourceMetrics.scopeMetrics.map((scope) => ({
+      ...scope,
+      metrics: scope.metrics.map((metric) => {
+        const name = prometheusName(metric.descriptor.name, metric.descriptor.unit);
+        return name === metric.descriptor.name ? metric : { ...metric, descriptor: { ...metric.descriptor, name } };
+      }),
+    })),
+  };
 }
 
 function emptyCounter(name: string, description: string): SumMetricData {

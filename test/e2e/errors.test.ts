@@ -9,8 +9,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation, RecordChangeSchema } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import type { Core } from "../../src/server/core.js";
+import { gzipSync } from "node:zlib";
 import { sspClient, transport } from "../support/clients.js";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";
+import { envelope, rawRpc, SSP_PATH, type HttpVersion } from "../support/raw-rpc.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 async function failure(promise: Promise<unknown>): Promise<ConnectError> {
@@ -98,6 +100,50 @@ describe("request validation", () => {
   });
 });
 
+describe("requests that do not decode", () => {
+  /** Bytes no protobuf message decodes from: field 524287 with wire type 7. */
+  const GARBAGE = Uint8Array.from([0xff, 0xff, 0xff, 0x01, 0x02, 0x9a, 0x33]);
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  const WRONG_SHAPE = utf8(JSON.stringify({ change: { op: "OPERATION_DELETE", id: "user:1" } }));
+  const gzipped = gzipSync(utf8(JSON.stringify({ changes: [] })));
+  const cases: [label: string, method: string, http: HttpVersion, headers: Record<string, string>, body: Uint8Array, message: RegExp][] = [
+    ["Connect, random protobuf bytes", "Ingest", "1.1", { "content-type": "application/proto" }, GARBAGE, /^request does not decode: parse binary: /],
+    ["Connect over HTTP/2, random bytes", "GetView", "2", { "content-type": "application/proto" }, GARBAGE, /parse binary/],
+    ["Connect, a JSON body sent as application/proto", "Ingest", "1.1", { "content-type": "application/proto" }, utf8('{"change":{}}'), /parse binary/],
+    ["gRPC, random protobuf bytes", "Ingest", "2", { "content-type": "application/grpc", te: "trailers" }, envelope(GARBAGE), /parse binary/],
+    ["gRPC, a JSON body sent as protobuf", "IngestBatch", "2", { "content-type": "application/grpc+proto" }, envelope(utf8('{"changes":[]}')), /parse binary/],
+    ["gRPC, a stream's request in random bytes", "WatchDeltas", "2", { "content-type": "application/grpc" }, envelope(GARBAGE), /parse binary/],
+    ["gRPC-Web, random protobuf bytes", "Save", "1.1", { "content-type": "application/grpc-web+proto" }, envelope(GARBAGE), /parse binary/],
+    ["Connect stream, random protobuf bytes", "WatchDeltas", "1.1", { "content-type": "application/connect+proto" }, envelope(GARBAGE), /parse binary/],
+    // A timeout past setTimeout's range fires at once: the call's signal has aborted before its body fails to decode.
+    ["gRPC, random bytes on a call whose deadline passed", "Ingest", "2", { "content-type": "application/grpc", "grpc-timeout": "99999999H" }, envelope(GARBAGE), /parse binary/],
+    ["gRPC, a frame flagged compressed with no encoding", "Ingest", "2", { "content-type": "application/grpc" }, envelope(GARBAGE, 1), /compressed envelope/],
+    ["Connect, a gzip body cut short", "IngestBatch", "1.1", { "content-type": "application/json", "content-encoding": "gzip" }, gzipped.subarray(0, gzipped.length - 6), /decompression failed/],
+    ["Connect JSON, {\"change\"} sent to IngestBatch", "IngestBatch", "1.1", { "content-type": "application/json" }, WRONG_SHAPE, /key "change" is unknown/],
+    ["gRPC JSON, an unknown field", "RegisterView", "2", { "content-type": "application/grpc+json" }, envelope(utf8('{"id":"v","surql":"SELECT * FROM a","paramz":{}}')), /key "paramz" is unknown/],
+    ["Connect JSON, an unknown enum name", "Ingest", "1.1", { "content-type": "application/json" }, utf8('{"change":{"op":"OPERATION_UPSERT","id":"a:1"}}'), /OPERATION_UPSERT/],
+  ];
+
+  it.each(cases)("%s: INVALID_ARGUMENT, not INTERNAL, and the core is not called", async (_label, method, httpVersion, headers, body, message) => {
+    const before = core.calls.length;
+    const answer = await rawRpc(ts.url, { path: SSP_PATH + method, http: httpVersion, headers, body });
+    expect([answer.code, answer.message]).toEqual([Code.InvalidArgument, expect.stringMatching(message)]);
+    if (answer.httpStatus !== 200) expect(answer.httpStatus).toBe(400);
+    expect(core.calls.length).toBe(before);
+    expect(ts.logs.filter((l) => l.msg === "internal error")).toEqual([]);
+  });
+
+  it("still accepts JSON the contract knows", async () => {
+    const answer = await rawRpc(ts.url, {
+      path: SSP_PATH + "ListViews",
+      http: "1.1",
+      headers: { "content-type": "application/json" },
+      body: utf8('{"client_id":"a"}'),
+    });
+    expect(answer.code).toBe(0);
+  });
+});
+
 describe("errors from the core", () => {
   async function serverWith(overrides: Partial<Core>) {
     const s = await startTestServer({ ...createFakeCore(), ...overrides });
@@ -150,6 +196,22 @@ describe("errors from the core", () => {
     });
     try {
       expect((await failure(c.reset({}))).code).toBe(Code.Internal);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("cuts a message too long for a trailer, keeping its code (a megabyte failed the call as INTERNAL)", async () => {
+    const ids = Array.from({ length: 50_000 }, (_, i) => JSON.stringify(`unknown-view-${i}`)).join(", ");
+    const { s, c } = await serverWith({
+      getView: async () => {
+        throw new CodedError("NOT_FOUND", `unknown view ids: ${ids}`);
+      },
+    });
+    try {
+      const err = await failure(c.getView({ id: "v" }));
+      expect(err.code).toBe(Code.NotFound);
+      expect(err.rawMessage).toBe(`${`unknown view ids: ${ids}`.slice(0, 1024)}… (${ids.length + 18 - 1024} more characters)`);
     } finally {
       await s.close();
     }

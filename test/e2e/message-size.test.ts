@@ -27,10 +27,10 @@ beforeAll(async () => {
 });
 afterAll(() => ts.close());
 
-/** An IngestBatch of about `bytes` bytes on the wire. */
+/** An IngestBatch of about `bytes` bytes on the wire, in changes of about 200 bytes (well within SSP_MAX_BATCH_CHANGES). */
 function batchOf(bytes: number) {
-  const count = Math.ceil(bytes / 20);
-  return { changes: Array.from({ length: count }, (_, i) => ({ op: Operation.DELETE, id: `user:${String(i).padStart(10, "0")}` })) };
+  const count = Math.ceil(bytes / 200);
+  return { changes: Array.from({ length: count }, (_, i) => ({ op: Operation.DELETE, id: `user:${String(i).padStart(190, "0")}` })) };
 }
 
 describe.each(["grpc/2", "connect/1.1", "grpc-web/2"] satisfies TransportName[])("over %s", (name) => {

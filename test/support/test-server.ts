@@ -20,6 +20,7 @@ export async function startTestServer(
     secret?: string;
     shutdownTimeoutMs?: number;
     limits?: Partial<TransportLimits>;
+    maxBatchChanges?: number;
     server?: ServerOptions;
     interceptors?: Interceptor[];
   } = {},
@@ -38,6 +39,7 @@ export async function startTestServer(
       authSecret: options.secret,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      maxBatchChanges: options.maxBatchChanges,
     },
     core,
     logger,

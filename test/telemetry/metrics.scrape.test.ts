@@ -57,7 +57,7 @@ describe("GET /metrics", () => {
       ["ssp_snapshot_duration_seconds", "histogram"],
       ["ssp_stale_ingests_total", "counter"],
       ["ssp_snapshot_failures_total", "counter"],
-      ["rpc_server_duration", "histogram"],
+      ["rpc_server_duration_milliseconds", "histogram"],
     ];
     for (const [name, type] of expected) expect(families.get(name)?.type, name).toBe(type);
 
@@ -73,7 +73,7 @@ describe("GET /metrics", () => {
     expect(valueOf(families, "ssp_ingest_duration_seconds_count")).toBe(0);
     expect(valueOf(families, "ssp_snapshot_duration_seconds_count")).toBe(0);
     for (const method of ["Ingest", "IngestBatch", "RegisterView", "WatchDeltas"]) {
-      expect(valueOf(families, "rpc_server_duration_count", rpcLabels(method, "0"))).toBe(0);
+      expect(valueOf(families, "rpc_server_duration_milliseconds_count", rpcLabels(method, "0"))).toBe(0);
     }
     // No table is known yet: the family is announced, its series come with declareTable.
     expect(families.get("ssp_ingest_total")?.samples).toEqual([]);
@@ -128,11 +128,11 @@ describe("GET /metrics", () => {
     expect(valueOf(families, "ssp_snapshot_duration_seconds_count")).toBe(1);
     expect(valueOf(families, "ssp_snapshot_duration_seconds_bucket", { le: "0.1" })).toBe(0);
     expect(valueOf(families, "ssp_snapshot_duration_seconds_bucket", { le: "0.25" })).toBe(1);
-    expect(valueOf(families, "rpc_server_duration_count", rpcLabels("Ingest", "0"))).toBe(2);
-    expect(valueOf(families, "rpc_server_duration_bucket", { ...rpcLabels("Ingest", "0"), le: "0.5" })).toBe(1);
-    expect(valueOf(families, "rpc_server_duration_bucket", { ...rpcLabels("Ingest", "0"), le: "10" })).toBe(2);
-    expect(valueOf(families, "rpc_server_duration_count", rpcLabels("Ingest", "3"))).toBe(1);
-    expect(valueOf(families, "rpc_server_duration_count", rpcLabels("GetView", "0"))).toBe(0);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", rpcLabels("Ingest", "0"))).toBe(2);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_bucket", { ...rpcLabels("Ingest", "0"), le: "0.5" })).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_bucket", { ...rpcLabels("Ingest", "0"), le: "10" })).toBe(2);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", rpcLabels("Ingest", "3"))).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", rpcLabels("GetView", "0"))).toBe(0);
     expect(valueOf(families, "ssp_views_active")).toBe(7);
     expect(valueOf(families, "ssp_watch_streams_active")).toBe(2);
     expect(valueOf(families, "ssp_outbox_pending")).toBe(11);

@@ -95,7 +95,7 @@ describe("telemetry wired into the SSP server", () => {
 
     const families = parsePrometheusText(await telemetry.renderMetrics());
     expect(
-      valueOf(families, "rpc_server_duration_count", {
+      valueOf(families, "rpc_server_duration_milliseconds_count", {
         rpc_system: "grpc",
         rpc_service: "spooky.ssp.v1.StreamProcessorService",
         rpc_method: "Ingest",
@@ -112,7 +112,7 @@ describe("telemetry wired into the SSP server", () => {
     expect(exporter.getFinishedSpans()).toEqual([]);
     const families = parsePrometheusText(await telemetry.renderMetrics());
     expect(
-      valueOf(families, "rpc_server_duration_count", {
+      valueOf(families, "rpc_server_duration_milliseconds_count", {
         rpc_system: "grpc",
         rpc_service: "grpc.health.v1.Health",
         rpc_method: "Check",

@@ -172,11 +172,11 @@ describe("a traced Ingest from an instrumented grpc-js client", () => {
   it("counts every RPC above in the RPC duration histogram, by method and code", async () => {
     const families = parsePrometheusText(await telemetry.renderMetrics());
     const labels = (method: string, code: string) => ({ rpc_system: "grpc", rpc_service: SERVICE, rpc_method: method, rpc_grpc_status_code: code });
-    expect(valueOf(families, "rpc_server_duration_count", labels("Ingest", "0"))).toBe(2);
-    expect(valueOf(families, "rpc_server_duration_count", labels("Ingest", "13"))).toBe(1);
-    expect(valueOf(families, "rpc_server_duration_count", labels("Ingest", "3"))).toBe(1);
-    expect(valueOf(families, "rpc_server_duration_count", labels("WatchDeltas", "0"))).toBe(1);
-    expect(valueOf(families, "rpc_server_duration_count", labels("WatchDeltas", "1"))).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", labels("Ingest", "0"))).toBe(2);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", labels("Ingest", "13"))).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", labels("Ingest", "3"))).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", labels("WatchDeltas", "0"))).toBe(1);
+    expect(valueOf(families, "rpc_server_duration_milliseconds_count", labels("WatchDeltas", "1"))).toBe(1);
     expect(valueOf(families, "ssp_ingest_total", { table: "user", op: "create" })).toBe(2);
   });
 });

@@ -22,6 +22,9 @@
 // - A request message larger than SSP_MAX_MESSAGE_BYTES (16 MiB by default), on the
 //   wire or after decompression, gets RESOURCE_EXHAUSTED. README "Limits" lists
 //   every limit and what a client gets when it hits one.
+// - A request that breaks a limit (batch size, id and table-name lengths; see
+//   the README's Limits table), does not decode, or carries a JSON field this
+//   contract does not have is refused with INVALID_ARGUMENT and changes nothing.
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
@@ -43,7 +46,8 @@ export const file_spooky_ssp_v1_ssp: GenFile = /*@__PURE__*/
 export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
   /**
    * The record's table. Optional: when empty it is taken from `id`; when set it
-   * must equal the table of `id`.
+   * must equal the table of `id`. A table name is 1 to 256 characters and holds
+   * no NUL (no SurrealQL query could name it).
    *
    * @generated from field: string table = 1;
    */
@@ -57,7 +61,8 @@ export type RecordChange = Message<"spooky.ssp.v1.RecordChange"> & {
   op: Operation;
 
   /**
-   * The record id, `table:key` (see the conventions at the top of this file).
+   * The record id, `table:key` (see the conventions at the top of this file):
+   * at most 1,024 characters.
    *
    * @generated from field: string id = 3;
    */
@@ -267,7 +272,8 @@ export const IngestResponseSchema: GenMessage<IngestResponse> = /*@__PURE__*/
  */
 export type IngestBatchRequest = Message<"spooky.ssp.v1.IngestBatchRequest"> & {
   /**
-   * The changes, applied in order.
+   * The changes, applied in order: at most SSP_MAX_BATCH_CHANGES (default
+   * 1,000); a longer batch is refused whole with INVALID_ARGUMENT.
    *
    * @generated from field: repeated spooky.ssp.v1.RecordChange changes = 1;
    */
@@ -355,7 +361,7 @@ export type RegisterViewRequest = Message<"spooky.ssp.v1.RegisterViewRequest"> &
   params?: JsonObject | undefined;
 
   /**
-   * The client the view belongs to.
+   * The client the view belongs to: at most 256 characters.
    *
    * @generated from field: string client_id = 4;
    */
@@ -678,7 +684,8 @@ export const ListViewsResponseSchema: GenMessage<ListViewsResponse> = /*@__PURE_
  */
 export type WatchDeltasRequest = Message<"spooky.ssp.v1.WatchDeltasRequest"> & {
   /**
-   * The views to follow. Either this or `client_id` (or both).
+   * The views to follow. Either this or `client_id` (or both). At most 1,000
+   * (more views are followed by client id).
    *
    * @generated from field: repeated string view_ids = 1;
    */
@@ -696,7 +703,7 @@ export type WatchDeltasRequest = Message<"spooky.ssp.v1.WatchDeltasRequest"> & {
    * exactly the deltas after it (nothing when it is the view's sequence), or a
    * fresh snapshot marked `reset` when the cursor is older than the replay log,
    * ahead of the view (a view re-created, or state lost) or from another
-   * incarnation.
+   * incarnation. At most 1,000 entries.
    *
    * @generated from field: map<string, uint64> resume_from = 3;
    */
