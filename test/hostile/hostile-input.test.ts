@@ -33,6 +33,8 @@ const MB = 1 << 20;
 const deletes = (n: number) => Array.from({ length: n }, (_, i) => create(RecordChangeSchema, { op: Operation.DELETE, id: `user:${i}` }));
 const deletesJs = (n: number) => Array.from({ length: n }, (_, i) => ({ op: "OPERATION_DELETE", id: `user:${i}` }));
 const gzipped = gzipSync(utf8('{"changes":[]}'));
+/** 64 MiB of spaces: 64 KiB on the wire, four times the message limit once inflated. */
+const BOMB = gzipSync(Buffer.alloc(64 * MB, 0x20));
 const { InvalidArgument } = Code;
 
 const CASES: HostileCase[] = [
@@ -64,6 +66,26 @@ const CASES: HostileCase[] = [
   viaGrpcJs("a stream naming 50,000 views", InvalidArgument, "WatchDeltas", { viewIds: Array.from({ length: 50_000 }, (_, i) => `unknown-view-${i}`) }),
   viaConnect("a stream naming 1,000 unknown views (a 20 KB message, cut)", Code.NotFound, (c, o) => c.watchDeltas({ viewIds: Array.from({ length: 1000 }, (_, i) => `unknown-view-${i}`) }, o), "grpc/2"),
   viaConnect("a view id one over the limit", InvalidArgument, (c, o) => c.unregisterView({ id: "v".repeat(MAX_VIEW_ID_LENGTH + 1) }, o), "grpc/2"),
+
+  // Credentials are checked on the headers, before any byte of the body is read.
+  viaRaw("a wrong token with a random body", Code.Unauthenticated, { method: "IngestBatch", http: "2", contentType: "application/grpc", headers: { authorization: "Bearer wrong" }, body: GARBAGE, frame: 0 }),
+  viaRaw("a wrong token with a gzip bomb", Code.Unauthenticated, { method: "IngestBatch", http: "1.1", contentType: "application/json", headers: { authorization: "Bearer wrong", "content-encoding": "gzip" }, body: BOMB }),
+  viaRaw("a gzip bomb past the message limit", Code.ResourceExhausted, { method: "IngestBatch", http: "1.1", contentType: "application/json", headers: { "content-encoding": "gzip" }, body: BOMB }),
+
+  // Queries that used to poison the parser or blow the compiler's stack.
+  viaConnect("a WHERE of 3,000 ORs", InvalidArgument, (c, o) => c.registerView({ id: "ors", surql: `SELECT * FROM user WHERE ${Array.from({ length: 3000 }, (_, i) => `n = ${i}`).join(" OR ")}` }, o)),
+  viaConnect("a 100 KB query", InvalidArgument, (c, o) => c.registerView({ id: "long", surql: `SELECT * FROM user WHERE s = "${"x".repeat(100_000)}"` }, o), "grpc/2"),
+  viaGrpcJs("brackets nested 5,000 deep", InvalidArgument, "RegisterView", { id: "deep", surql: `SELECT * FROM user WHERE ${"(".repeat(5000)}n = 1${")".repeat(5000)}` }),
+
+  // Values SurrealDB or the wire formats cannot carry.
+  viaGrpcJs("NaN in a record body", InvalidArgument, "Ingest", { change: { op: "OPERATION_CREATE", id: "user:9", record: { fields: { n: { numberValue: NaN } } } } }),
+  viaGrpcJs("-Infinity nested in view params", InvalidArgument, "RegisterView", { id: "inf", surql: "SELECT * FROM user WHERE n > $p.x", params: { fields: { p: { structValue: { fields: { x: { numberValue: -Infinity } } } } } } }),
+  viaGrpcJs("a body id naming another record", InvalidArgument, "Ingest", { change: { op: "OPERATION_CREATE", id: "user:9", record: { fields: { id: { stringValue: "user:2" } } } } }),
+  viaConnect("a batch whose last body names another record", InvalidArgument, (c, o) => c.ingestBatch({ changes: [{ op: Operation.CREATE, id: "user:9", record: {} }, { op: Operation.CREATE, id: "user:10", record: { id: 11 } }] }, o)),
+
+  // Sizes SurrealDB would refuse in the edge transaction.
+  viaConnect("2 MB of view params", Code.ResourceExhausted, (c, o) => c.registerView({ id: "big", surql: "SELECT * FROM user WHERE n = $p", params: { p: "x".repeat(2 * MB) } }, o), "grpc/2"),
+  viaConnect("a 2 MB record body", Code.ResourceExhausted, (c, o) => c.ingest({ change: { op: Operation.CREATE, id: "user:9", record: { s: "x".repeat(2 * MB) } } }, o)),
 
   // Validation that was already there, through every client.
   viaGrpcJs("Ingest without a change", InvalidArgument, "Ingest", {}),
