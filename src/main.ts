@@ -3,6 +3,7 @@
  * The only place that wires the parts together (with src/core/create-core.ts,
  * which composes the services behind the server's Core seam).
  */
+import { createSubscriberTokenVerifier } from "./auth/index.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createCore } from "./core/create-core.js";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "./persistence/index.js";
@@ -41,12 +42,14 @@ async function main(): Promise<void> {
     outboxPending: () => core.info().outboxPending,
   });
   const transportMetrics = createTransportMetrics(telemetry.meter);
+  const subscriberTokens = config.subscriberTokens === undefined ? undefined : await createSubscriberTokenVerifier(config.subscriberTokens);
   const server = await startServer(config, core, logger, {
     interceptors: [telemetry.rpcInterceptor()],
     routes: new Map([["/metrics", telemetry.prometheus]]),
     // Calls auth turns away never reach the telemetry interceptor (so they get no span): counted here.
     onGateRejected: (service, method, code, ms) => telemetry.metrics.recordRpc(service, method, code, ms),
     onConnectionRefused: () => transportMetrics.recordConnectionRefused(),
+    ...(subscriberTokens === undefined ? {} : { subscriberTokens }),
   });
   transportMetrics.observeConnections(() => server.connections());
   telemetry.metrics.observeGauges({
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
     {
       address: `${server.host}:${server.port}`,
       version: sspVersion(),
-      auth: config.insecureDev ? "off (insecure dev)" : "bearer",
+      auth: config.insecureDev ? "off (insecure dev)" : config.subscriberTokens === undefined ? "bearer" : "bearer + subscriber tokens",
       surrealdb: withoutCredentials(config.surreal.url),
       data_dir: config.dataDir,
       journal: config.journal,

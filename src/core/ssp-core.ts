@@ -224,6 +224,8 @@ export class SspCore implements Core {
         clientId: request.clientId,
         resumeFrom: request.resumeFrom,
         includeRecords: request.includeRecords,
+        owner: request.owner,
+        endsAt: request.endsAt,
       },
       signal,
     );

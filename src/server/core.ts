@@ -52,6 +52,14 @@ export interface WatchRequest {
   /** Last sequence received, per view id. */
   readonly resumeFrom: ReadonlyMap<string, number>;
   readonly includeRecords: boolean;
+  /**
+   * Confine the stream to this client's views (a subscriber token's client):
+   * naming any other view (or an unknown one) or client id fails with
+   * PERMISSION_DENIED before anything is streamed.
+   */
+  readonly owner?: string | undefined;
+  /** End the stream at this time (ms since the epoch) with UNAUTHENTICATED and the resume cursors. */
+  readonly endsAt?: number | undefined;
 }
 
 /** One message of a WatchDeltas stream. */
