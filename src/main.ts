@@ -3,7 +3,7 @@
  * The only place that wires the parts together (with src/core/create-core.ts,
  * which composes the services behind the server's Core seam).
  */
-import { createSubscriberTokenVerifier } from "./auth/index.js";
+import { createSubscriberTokenVerifier, type SubscriberTokenVerifier } from "./auth/index.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createCore } from "./core/create-core.js";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "./persistence/index.js";
@@ -20,6 +20,15 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`ssp: ${err.message}\n`);
+    process.exit(2);
+  }
+  // Before the data directory is touched: an unusable key stops the start here, as a configuration error.
+  let subscriberTokens: SubscriberTokenVerifier | undefined;
+  try {
+    subscriberTokens = config.subscriberTokens === undefined ? undefined : await createSubscriberTokenVerifier(config.subscriberTokens);
+  } catch (err) {
+    const problem = `holds an unusable key: ${err instanceof Error ? err.message : String(err)}`;
+    process.stderr.write(`ssp: ${new ConfigError("SSP_SUBSCRIBER_JWKS_FILE", problem).message}\n`);
     process.exit(2);
   }
   let lock: DataDirLock;
@@ -42,7 +51,6 @@ async function main(): Promise<void> {
     outboxPending: () => core.info().outboxPending,
   });
   const transportMetrics = createTransportMetrics(telemetry.meter);
-  const subscriberTokens = config.subscriberTokens === undefined ? undefined : await createSubscriberTokenVerifier(config.subscriberTokens);
   const server = await startServer(config, core, logger, {
     interceptors: [telemetry.rpcInterceptor()],
     routes: new Map([["/metrics", telemetry.prometheus]]),
