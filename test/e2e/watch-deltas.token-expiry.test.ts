@@ -5,12 +5,14 @@
  * with a fresh token and those cursors continues with exactly the deltas
  * missed in between, no snapshot, no gap, no repeat.
  */
+import * as grpc from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Operation, type WatchDeltasResponse } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { createSubscriberTokenVerifier } from "../../src/auth/index.js";
 import { RESUME_FROM_TRAILER } from "../../src/server/errors.js";
 import { bearer, sspClient, transport } from "../support/clients.js";
+import { grpcJsClients } from "../support/grpc-js-clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { makeTestKeys, type TestKeys } from "../support/tokens.js";
@@ -87,6 +89,28 @@ it("ends at the token's expiry with the cursors, and a fresh token resumes witho
   expect(sequences).toEqual([cursors.v! + 1, cursors.v! + 2]);
   const ids = resumed.map((m) => (m.value as { deltas: { id: string }[] }).deltas.map((d) => d.id));
   expect(ids).toEqual([["user:4"], ["user:5"]]);
+});
+
+it("ends a grpc-js stream the same way, with the cursors in its trailers", { timeout: 30_000 }, async () => {
+  const { ssp } = grpcJsClients(ts.server.port);
+  try {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const md = new grpc.Metadata();
+    md.set("authorization", `Bearer ${await keys.token("alice", { exp })}`);
+    const outcome = await new Promise<{ kinds: string[]; error: grpc.ServiceError }>((resolve) => {
+      const kinds: string[] = [];
+      const call = ssp.WatchDeltas!({ viewIds: ["v"] }, md) as grpc.ClientReadableStream<{ kind: string }>;
+      call.on("data", (m) => kinds.push(m.kind));
+      call.on("error", (error: grpc.ServiceError) => resolve({ kinds, error }));
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+    expect(outcome.kinds).toEqual(["snapshot"]);
+    expect(outcome.error.code).toBe(grpc.status.UNAUTHENTICATED);
+    const view = real.core.getView("v")!;
+    expect(JSON.parse(String(outcome.error.metadata.get(RESUME_FROM_TRAILER)[0]))).toEqual({ v: view.sequence });
+  } finally {
+    ssp.close();
+  }
 });
 
 it("refuses a token that expired before the stream opened, sending nothing", async () => {
