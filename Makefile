@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := node_modules/.install-stamp
 REPORT := .tmp/vitest-report.json
 
-.PHONY: run test install generate check-gen typecheck lint build fuzz fuzz-wire crash soak bench bench-quick bench-e2e clean
+.PHONY: run test install generate check-gen typecheck lint build fuzz fuzz-wire crash soak bench bench-quick bench-e2e bench-tokens clean
 
 ## run: start the service on 127.0.0.1:8667 with an embedded SurrealDB under data/
 run: build
@@ -65,6 +65,10 @@ bench-quick: install
 ## bench-e2e: the service benchmark (≤ 10 min): real server + surrealkv over gRPC, vs the same edge transactions straight to SurrealDB
 bench-e2e: install
 	node --disable-warning=ExperimentalWarning bench/service.ts
+
+## bench-tokens: what verifying one subscriber token costs, per algorithm (a few seconds)
+bench-tokens: install
+	node --disable-warning=ExperimentalWarning bench/token-verify.ts
 
 ## soak: bounded load and soak (SOAK_SECONDS, default 600): memory, loop delay, errors, resumes, edges = membership at the end
 soak: install

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_LIMITS, loadConfig } from "./config.js";
@@ -42,6 +44,7 @@ describe("loadConfig", () => {
       inputLimits: { maxParamsBytes: 1048576, maxRecordBytes: 1048576, maxBatchBytes: 16777216 },
       maxBatchChanges: 1000,
       watch: { queueLimit: 1000, heartbeatMs: 15000, replayLogSize: 1000 },
+      subscriberTokens: undefined,
       limits: {
         maxMessageBytes: 16777216,
         headersTimeoutMs: 10000,
@@ -126,6 +129,67 @@ describe("loadConfig", () => {
         maxStreamsPerConnection: 2,
         maxHealthWatchers: 1,
       },
+      subscriberTokens: undefined,
+    });
+  });
+
+  describe("subscriber tokens", () => {
+    const SERVICE = { SPOOKY_AUTH_SECRET: "service secret" };
+    const HS = "h".repeat(32);
+    const jwksFile = (content: string) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "ssp-jwks-"));
+      const file = path.join(dir, "jwks.json");
+      writeFileSync(file, content);
+      return file;
+    };
+    const PUBLIC_OKP = { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" };
+
+    it("reads every subscriber variable, with a default skew of 30 s and `sub` as the client claim", () => {
+      const file = jwksFile(JSON.stringify({ keys: [PUBLIC_OKP] }));
+      expect(loadConfig({ ...SERVICE, SSP_SUBSCRIBER_JWT_SECRET: HS }).subscriberTokens).toEqual({
+        hs256Secret: HS,
+        jwks: undefined,
+        clientClaim: "sub",
+        audience: undefined,
+        issuer: undefined,
+        clockSkewS: 30,
+      });
+      expect(
+        loadConfig({
+          ...SERVICE,
+          SSP_SUBSCRIBER_JWKS_FILE: file,
+          SSP_SUBSCRIBER_CLIENT_CLAIM: "app_client",
+          SSP_SUBSCRIBER_AUDIENCE: "ssp",
+          SSP_SUBSCRIBER_ISSUER: "https://auth.example",
+          SSP_SUBSCRIBER_CLOCK_SKEW_S: "5",
+        }).subscriberTokens,
+      ).toEqual({
+        hs256Secret: undefined,
+        jwks: { keys: [PUBLIC_OKP] },
+        clientClaim: "app_client",
+        audience: "ssp",
+        issuer: "https://auth.example",
+        clockSkewS: 5,
+      });
+    });
+
+    it("refuses bad subscriber settings, naming the variable", () => {
+      expect(errorOf({ ...DEV, SSP_SUBSCRIBER_JWT_SECRET: HS }).message).toBe(
+        "invalid configuration: SSP_SUBSCRIBER_JWT_SECRET needs SPOOKY_AUTH_SECRET: subscriber tokens cannot be used in insecure dev mode",
+      );
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWT_SECRET: "short" }).variable).toBe("SSP_SUBSCRIBER_JWT_SECRET");
+      expect(errorOf({ SPOOKY_AUTH_SECRET: HS, SSP_SUBSCRIBER_JWT_SECRET: HS }).message).toContain("must differ from SPOOKY_AUTH_SECRET");
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWT_SECRET: HS, SSP_SUBSCRIBER_CLOCK_SKEW_S: "-1" }).variable).toBe(
+        "SSP_SUBSCRIBER_CLOCK_SKEW_S",
+      );
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWKS_FILE: "/nonexistent/jwks.json" }).variable).toBe("SSP_SUBSCRIBER_JWKS_FILE");
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWKS_FILE: jwksFile("not json") }).variable).toBe("SSP_SUBSCRIBER_JWKS_FILE");
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWKS_FILE: jwksFile('{"keys":[]}') }).message).toContain("at least one key");
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWKS_FILE: jwksFile('{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}') }).message).toContain(
+        "public OKP, EC or RSA JWK",
+      );
+      const privateKey = JSON.stringify({ keys: [{ ...PUBLIC_OKP, d: "private" }] });
+      expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWKS_FILE: jwksFile(privateKey) }).message).toContain('private member "d"');
     });
   });
 

@@ -4,6 +4,7 @@
  * message as one line and exits non-zero. Names follow the original sidecar's
  * where it had one, so its users can switch without relearning.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./circuit/index.js";
 
@@ -68,6 +69,23 @@ export interface Config {
     readonly replayLogSize: number;
   };
   readonly limits: TransportLimits;
+  /** Subscriber tokens (README, "Subscriber tokens"); undefined when neither key variable is set. */
+  readonly subscriberTokens: SubscriberTokenConfig | undefined;
+}
+
+export interface SubscriberTokenConfig {
+  /** SSP_SUBSCRIBER_JWT_SECRET: HS256 shared secret. */
+  readonly hs256Secret: string | undefined;
+  /** SSP_SUBSCRIBER_JWKS_FILE, parsed: public keys for EdDSA, ES256 and RS256. */
+  readonly jwks: { readonly keys: Record<string, unknown>[] } | undefined;
+  /** SSP_SUBSCRIBER_CLIENT_CLAIM: the claim holding the client id (default `sub`). */
+  readonly clientClaim: string;
+  /** SSP_SUBSCRIBER_AUDIENCE: required `aud`, when set. */
+  readonly audience: string | undefined;
+  /** SSP_SUBSCRIBER_ISSUER: required `iss`, when set. */
+  readonly issuer: string | undefined;
+  /** SSP_SUBSCRIBER_CLOCK_SKEW_S: tolerance on `exp` and `nbf`, seconds. */
+  readonly clockSkewS: number;
 }
 
 /** What the transport bounds before any work is done for a request (README, "Limits"). */
@@ -167,7 +185,59 @@ export function loadConfig(env: Env = process.env): Config {
       replayLogSize: readInt(env, "SSP_REPLAY_LOG_SIZE", 1000, 0),
     },
     limits: readLimits(env),
+    subscriberTokens: readSubscriberTokens(env, authSecret),
   };
+}
+
+/** HS256 keys shorter than the hash (RFC 7518 §3.2) are refused. */
+const MIN_HS256_SECRET_BYTES = 32;
+/** Members only a private or symmetric JWK has. */
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"];
+
+function readSubscriberTokens(env: Env, authSecret: string | undefined): SubscriberTokenConfig | undefined {
+  const hs256Secret = readString(env, "SSP_SUBSCRIBER_JWT_SECRET");
+  const jwksFile = readString(env, "SSP_SUBSCRIBER_JWKS_FILE");
+  if (hs256Secret === undefined && jwksFile === undefined) return undefined;
+  const name = hs256Secret === undefined ? "SSP_SUBSCRIBER_JWKS_FILE" : "SSP_SUBSCRIBER_JWT_SECRET";
+  if (authSecret === undefined) {
+    // Without the service secret every caller has every right: scoping subscribers would mean nothing.
+    throw new ConfigError(name, "needs SPOOKY_AUTH_SECRET: subscriber tokens cannot be used in insecure dev mode");
+  }
+  if (hs256Secret !== undefined && Buffer.byteLength(hs256Secret, "utf8") < MIN_HS256_SECRET_BYTES) {
+    throw new ConfigError("SSP_SUBSCRIBER_JWT_SECRET", `must be at least ${MIN_HS256_SECRET_BYTES} bytes long`);
+  }
+  if (hs256Secret !== undefined && hs256Secret === authSecret) {
+    throw new ConfigError("SSP_SUBSCRIBER_JWT_SECRET", "must differ from SPOOKY_AUTH_SECRET");
+  }
+  return {
+    hs256Secret,
+    jwks: jwksFile === undefined ? undefined : readJwksFile(jwksFile),
+    clientClaim: readString(env, "SSP_SUBSCRIBER_CLIENT_CLAIM")?.trim() ?? "sub",
+    audience: readString(env, "SSP_SUBSCRIBER_AUDIENCE"),
+    issuer: readString(env, "SSP_SUBSCRIBER_ISSUER"),
+    clockSkewS: readInt(env, "SSP_SUBSCRIBER_CLOCK_SKEW_S", 30, 0, 3600),
+  };
+}
+
+/** A JWKS of public keys only: a private key in a config file is a leak waiting to happen. */
+function readJwksFile(file: string): { keys: Record<string, unknown>[] } {
+  const name = "SSP_SUBSCRIBER_JWKS_FILE";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigError(name, `must name a readable JSON file (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigError(name, `must hold a JWKS: {"keys": [ ... ]} with at least one key`);
+  keys.forEach((key: unknown, i) => {
+    if (typeof key !== "object" || key === null || !["OKP", "EC", "RSA"].includes(String((key as { kty?: unknown }).kty))) {
+      throw new ConfigError(name, `key ${i} must be a public OKP, EC or RSA JWK`);
+    }
+    const secret = PRIVATE_JWK_MEMBERS.find((member) => member in key);
+    if (secret !== undefined) throw new ConfigError(name, `key ${i} holds private member "${secret}": give public keys only`);
+  });
+  return { keys: keys as Record<string, unknown>[] };
 }
 
 function readLimits(env: Env): TransportLimits {

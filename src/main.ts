@@ -3,6 +3,7 @@
  * The only place that wires the parts together (with src/core/create-core.ts,
  * which composes the services behind the server's Core seam).
  */
+import { createSubscriberTokenVerifier, type SubscriberTokenVerifier } from "./auth/index.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createCore } from "./core/create-core.js";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "./persistence/index.js";
@@ -19,6 +20,15 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`ssp: ${err.message}\n`);
+    process.exit(2);
+  }
+  // Before the data directory is touched: an unusable key stops the start here, as a configuration error.
+  let subscriberTokens: SubscriberTokenVerifier | undefined;
+  try {
+    subscriberTokens = config.subscriberTokens === undefined ? undefined : await createSubscriberTokenVerifier(config.subscriberTokens);
+  } catch (err) {
+    const problem = `holds an unusable key: ${err instanceof Error ? err.message : String(err)}`;
+    process.stderr.write(`ssp: ${new ConfigError("SSP_SUBSCRIBER_JWKS_FILE", problem).message}\n`);
     process.exit(2);
   }
   let lock: DataDirLock;
@@ -48,6 +58,7 @@ async function main(): Promise<void> {
     // Calls auth turns away never reach the telemetry interceptor (so they get no span): counted here.
     onGateRejected: (service, method, code, ms) => telemetry.metrics.recordRpc(service, method, code, ms),
     onConnectionRefused: () => transportMetrics.recordConnectionRefused(),
+    ...(subscriberTokens === undefined ? {} : { subscriberTokens }),
   });
   transportMetrics.observeConnections(() => server.connections());
   telemetry.metrics.observeGauges({
@@ -68,7 +79,7 @@ async function main(): Promise<void> {
     {
       address: `${server.host}:${server.port}`,
       version: sspVersion(),
-      auth: config.insecureDev ? "off (insecure dev)" : "bearer",
+      auth: config.insecureDev ? "off (insecure dev)" : config.subscriberTokens === undefined ? "bearer" : "bearer + subscriber tokens",
       surrealdb: withoutCredentials(config.surreal.url),
       data_dir: config.dataDir,
       journal: config.journal,

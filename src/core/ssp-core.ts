@@ -269,6 +269,8 @@ export class SspCore implements Core {
           resumeFrom: request.resumeFrom,
           incarnation: request.incarnation,
           includeRecords: request.includeRecords,
+          owner: request.owner,
+          endsAt: request.endsAt,
         },
         signal,
         position,

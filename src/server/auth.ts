@@ -7,26 +7,60 @@
  * trailers; Connect: HTTP 401 with the error JSON). Both sides are hashed
  * before the constant-time comparison, so neither the secret's length nor its
  * content leaks through timing. The token is never logged or echoed.
+ *
+ * A bearer token that is not the service secret is tried as a subscriber token
+ * when a verifier is configured (src/auth). The gate records who the caller is
+ * in the call's context values (principalKey); the handlers authorize with it.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { SERVICE_PRINCIPAL, type Principal, type SubscriberTokenVerifier } from "../auth/index.js";
+import { principalKey } from "./context.js";
 
 /** Everything after the scheme is the token, so a secret may contain spaces. */
 const BEARER = /^Bearer +(\S.*)$/i;
 
-export type RequestGate = (context: HandlerContext) => void;
+export type RequestGate = (context: HandlerContext) => void | Promise<void>;
 
-/** No secret (insecure dev mode): no gate, every call passes. */
-export function authGate(secret: string | undefined, exemptServices: readonly string[]): RequestGate | undefined {
-  if (secret === undefined) return undefined;
-  const expected = digest(secret);
+/** A JWT's shape: three base64url parts (checked before spending a verification on it). */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * No secret (insecure dev mode): every caller is the service. Exempt services
+ * get no principal, so their handlers must not need one.
+ */
+export function authGate(
+  secret: string | undefined,
+  exemptServices: readonly string[],
+  subscribers?: SubscriberTokenVerifier,
+): RequestGate {
   const exempt = new Set(exemptServices);
-  return (context) => {
-    if (!exempt.has(context.service.typeName)) checkAuthorization(context.requestHeader.get("authorization"), expected);
+  if (secret === undefined) {
+    return (context) => void context.values.set(principalKey, SERVICE_PRINCIPAL);
+  }
+  const expected = digest(secret);
+  return async (context) => {
+    if (exempt.has(context.service.typeName)) return;
+    const principal = await authenticate(context.requestHeader.get("authorization"), expected, subscribers);
+    context.values.set(principalKey, principal);
   };
 }
 
-function checkAuthorization(header: string | null, expected: Buffer): void {
+async function authenticate(header: string | null, expected: Buffer, subscribers: SubscriberTokenVerifier | undefined): Promise<Principal> {
+  const token = bearerToken(header);
+  if (timingSafeEqual(digest(token), expected)) return SERVICE_PRINCIPAL;
+  if (subscribers === undefined || !JWT_SHAPE.test(token)) {
+    throw new ConnectError("invalid bearer token", Code.Unauthenticated);
+  }
+  try {
+    return await subscribers.verify(token);
+  } catch (err) {
+    const message = err instanceof Error && (err as { code?: unknown }).code === "UNAUTHENTICATED" ? err.message : "invalid subscriber token";
+    throw new ConnectError(message, Code.Unauthenticated);
+  }
+}
+
+function bearerToken(header: string | null): string {
   if (header === null || header.trim() === "") {
     throw new ConnectError("missing credentials: send metadata `authorization: Bearer <SPOOKY_AUTH_SECRET>`", Code.Unauthenticated);
   }
@@ -34,9 +68,7 @@ function checkAuthorization(header: string | null, expected: Buffer): void {
   if (match === null) {
     throw new ConnectError("malformed authorization metadata: expected `Bearer <token>`", Code.Unauthenticated);
   }
-  if (!timingSafeEqual(digest(match[1] ?? ""), expected)) {
-    throw new ConnectError("invalid bearer token", Code.Unauthenticated);
-  }
+  return match[1] ?? "";
 }
 
 function digest(text: string): Buffer {

@@ -54,6 +54,14 @@ export interface WatchRequest {
   /** The incarnation the cursors were received in; undefined: the current one. */
   readonly incarnation: string | undefined;
   readonly includeRecords: boolean;
+  /**
+   * Confine the stream to this client's views (a subscriber token's client):
+   * naming any other view (or an unknown one) or client id fails with
+   * PERMISSION_DENIED before anything is streamed.
+   */
+  readonly owner?: string | undefined;
+  /** End the stream at this time (ms since the epoch) with UNAUTHENTICATED and the resume cursors. */
+  readonly endsAt?: number | undefined;
 }
 
 /** One message of a WatchDeltas stream. */

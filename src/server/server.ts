@@ -6,7 +6,9 @@
  * Auth is Connect's request gate (auth.ts): it runs on the headers, before
  * the body is read, so a call it turns away never reaches the interceptors; the
  * gate's wrapper here writes its access-log line and reports it to
- * `onGateRejected` (telemetry counts it).
+ * `onGateRejected` (telemetry counts it). The gate names the caller (the
+ * service, or a subscriber and its client id); the handlers authorize each
+ * call with that (authorize.ts) before doing any work.
  *
  * Interceptors, outermost first: request id → [extra interceptors, e.g.
  * telemetry] → access log → error mapping. Telemetry sits outside the access
@@ -20,6 +22,7 @@
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import type { SubscriberTokenVerifier } from "../auth/index.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { DEFAULT_LIMITS, type Config, type TransportLimits } from "../config.js";
@@ -55,6 +58,8 @@ export interface ServerOptions {
   readonly readinessTimeoutMs?: number;
   /** A call the request gate (auth) turned away before it reached the interceptors. */
   readonly onGateRejected?: (service: string, method: string, code: Code, milliseconds: number) => void;
+  /** Checks bearer tokens that are not the service secret as subscriber tokens; without it only the secret is accepted. */
+  readonly subscriberTokens?: SubscriberTokenVerifier;
   /** A connection closed as soon as it was accepted, because the connection cap was reached. */
   readonly onConnectionRefused?: () => void;
 }
@@ -89,7 +94,7 @@ export async function startServer(
   const readiness = () =>
     evaluateReadiness({ core, isDraining: () => draining, timeoutMs: options.readinessTimeoutMs ?? 2000 });
 
-  const gate = reportRejections(authGate(config.authSecret, [Health.typeName]), logger, options.onGateRejected);
+  const gate = reportRejections(authGate(config.authSecret, [Health.typeName], options.subscriberTokens), logger, options.onGateRejected);
   const rpc = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
@@ -101,9 +106,9 @@ export async function startServer(
     // otherwise be an empty batch), answered INVALID_ARGUMENT naming the field.
     jsonOptions: { ignoreUnknownFields: false },
     // Decode errors are re-coded first, whatever the auth gate then decides.
-    requestGate: (ctx) => {
+    requestGate: async (ctx) => {
       recodeDecodeErrors(ctx);
-      gate?.(ctx);
+      await gate(ctx);
     },
     interceptors: [
       requestIdInterceptor(),
@@ -188,23 +193,20 @@ export async function startServer(
  * have written for a call it turns away. The line carries the request id the
  * HTTP layer resolved; never the authorization header.
  */
-function reportRejections(
-  gate: RequestGate | undefined,
-  logger: Logger,
-  onRejected: ServerOptions["onGateRejected"],
-): RequestGate | undefined {
-  if (gate === undefined) return undefined;
-  return (context: HandlerContext) => {
+function reportRejections(gate: RequestGate, logger: Logger, onRejected: ServerOptions["onGateRejected"]): RequestGate {
+  return async (context: HandlerContext) => {
     const started = performance.now();
     try {
-      gate(context);
+      await gate(context);
     } catch (err) {
-      const code = ConnectError.from(err).code;
+      const { code, rawMessage } = ConnectError.from(err);
       const milliseconds = performance.now() - started;
       logger.info(
         {
           method: `${context.service.typeName}/${context.method.name}`,
           code: grpcCodeName(code),
+          // The gate's own message: it says why, and never holds the token.
+          reason: rawMessage,
           duration_ms: Math.round(milliseconds * 1000) / 1000,
           request_id: context.requestHeader.get(REQUEST_ID_HEADER) ?? undefined,
         },

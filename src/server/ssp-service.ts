@@ -1,12 +1,14 @@
 /**
- * StreamProcessorService handlers: convert, call the core, convert back. No
- * logic of their own. An RPC whose capability the core lacks answers
- * UNIMPLEMENTED, saying so.
+ * StreamProcessorService handlers: authorize, convert, call the core, convert
+ * back. No logic of their own. Authorization (authorize.ts) comes first in
+ * every handler, before any work. An RPC whose capability the core lacks
+ * answers UNIMPLEMENTED, saying so.
  */
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { abortable } from "./abortable.js";
+import { notOwnView, requireOwnClient, requireService, subscriberOf } from "./authorize.js";
 import {
   clientIdFromProto,
   edgeStatusToProto,
@@ -47,7 +49,8 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
   }
 
   return {
-    async ingest(req) {
+    async ingest(req, ctx) {
+      requireService(ctx, "Ingest");
       const ingest = need("ingest", "Ingest");
       const result = await ingest([recordChangeFromProto(req.change, "change")]);
       return {
@@ -57,7 +60,8 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       };
     },
 
-    async ingestBatch(req) {
+    async ingestBatch(req, ctx) {
+      requireService(ctx, "IngestBatch");
       const ingest = need("ingest", "IngestBatch");
       const changes = recordChangesFromProto(req.changes, limits);
       const result = await ingest(changes);
@@ -69,7 +73,8 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       };
     },
 
-    async registerView(req) {
+    async registerView(req, ctx) {
+      requireService(ctx, "RegisterView");
       const register = need("registerView", "RegisterView");
       const result = await register(viewSpecFromProto(req, Date.now()));
       return {
@@ -81,22 +86,26 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       };
     },
 
-    async unregisterView(req) {
+    async unregisterView(req, ctx) {
+      requireService(ctx, "UnregisterView");
       const unregister = need("unregisterView", "UnregisterView");
       const result = await unregister(viewIdFromProto(req.id, "id"));
       return { edges: edgeStatusToProto(result.edges) };
     },
 
-    async reset() {
+    async reset(_req, ctx) {
+      requireService(ctx, "Reset");
       const reset = need("reset", "Reset");
       const result = await reset();
       return { edges: edgeStatusToProto(result.edges) };
     },
 
-    async getView(req) {
+    async getView(req, ctx) {
+      const subscriber = subscriberOf(ctx);
       const getView = need("getView", "GetView");
       const id = viewIdFromProto(req.id, "id");
       const view = await getView(id);
+      if (subscriber !== undefined && view?.spec.clientId !== subscriber.clientId) throw notOwnView(subscriber, id);
       if (view === undefined) throw new ConnectError(`view ${JSON.stringify(id)} is not registered`, Code.NotFound);
       return {
         view: viewInfoToProto({ spec: view.spec, sequence: view.sequence, memberCount: view.members.length }),
@@ -104,25 +113,35 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       };
     },
 
-    async listViews(req) {
+    async listViews(req, ctx) {
+      const subscriber = subscriberOf(ctx);
+      if (subscriber !== undefined && req.clientId !== "") requireOwnClient(subscriber, req.clientId);
       const listViews = need("listViews", "ListViews");
-      const views = await listViews(clientIdFromProto(req.clientId, "client_id"));
+      const requested = clientIdFromProto(req.clientId, "client_id");
+      const views = await listViews(subscriber?.clientId ?? requested);
       return { views: views.map(viewInfoToProto) };
     },
 
     async *watchDeltas(req, ctx) {
+      const subscriber = subscriberOf(ctx);
+      if (subscriber !== undefined && req.clientId !== "") requireOwnClient(subscriber, req.clientId);
       const watch = need("watch", "WatchDeltas");
-      const events = watch(watchRequestFromProto(req), ctx.signal);
+      const request = watchRequestFromProto(req);
+      // The core checks the named views' owners in the same step as it subscribes, so none can change hands in between.
+      const scoped = subscriber === undefined ? request : { ...request, owner: subscriber.clientId, endsAt: subscriber.expiresAt };
+      const events = watch(scoped, ctx.signal);
       for await (const event of abortable(events, ctx.signal)) yield watchEventToProto(event);
     },
 
-    async save() {
+    async save(_req, ctx) {
+      requireService(ctx, "Save");
       const save = need("save", "Save");
       const result = await save();
       return { bytes: BigInt(result.bytes), duration: msToDuration(result.durationMs) };
     },
 
-    async getServerInfo() {
+    async getServerInfo(_req, ctx) {
+      requireService(ctx, "GetServerInfo");
       const info = await core.info();
       return {
         version,
@@ -135,7 +154,8 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       };
     },
 
-    async resyncEdges(req) {
+    async resyncEdges(req, ctx) {
+      requireService(ctx, "ResyncEdges");
       const resync = need("resyncEdges", "ResyncEdges");
       const result = await resync(req.viewId === "" ? undefined : viewIdFromProto(req.viewId, "view_id"));
       return { added: BigInt(result.added), removed: BigInt(result.removed), updated: BigInt(result.updated) };

@@ -22,7 +22,7 @@
 import type { RecordId } from "../circuit/record-id.js";
 import type { Delta, ViewDelta, ViewState } from "../circuit/types.js";
 import { DeliveryGate } from "./delivery-gate.js";
-import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError } from "./errors.js";
+import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError, WatchPermissionError } from "./errors.js";
 import { ReplayLog, type LogEntry } from "./replay-log.js";
 import { Subscriber, type Queued } from "./subscriber.js";
 import type {
@@ -106,7 +106,8 @@ export class DeltaHub {
   viewRegistered(viewId: string, clientId: string, replaced?: ViewDelta, position = 0): void {
     for (const subscriber of [...(this.byView.get(viewId) ?? [])]) {
       const viaClient = !subscriber.explicitViews.has(viewId);
-      if (viaClient && subscriber.clientId !== clientId) this.closeFor(subscriber, viewId, position);
+      const foreign = subscriber.owner !== undefined && subscriber.owner !== clientId;
+      if (foreign || (viaClient && subscriber.clientId !== clientId)) this.closeFor(subscriber, viewId, position);
     }
     const bodies = new BodyCache(this.source);
     if (replaced !== undefined) this.publishOne(replaced, bodies, position);
@@ -147,9 +148,10 @@ export class DeltaHub {
   /**
    * Opens a stream. Throws before streaming anything: InvalidWatchRequestError
    * for a malformed request, ViewNotFoundError when a named view is unknown,
-   * HubClosedError after close(). The stream ends when `signal` aborts, when
+   * HubClosedError after close(), WatchPermissionError when an owner-scoped
+   * request reaches beyond its owner. The stream ends when `signal` aborts, when
    * the consumer stops iterating, on close() (cleanly, after what is queued) or
-   * with an error (StreamOverflowError, ResetError).
+   * with an error (StreamOverflowError, ResetError, StreamExpiredError).
    *
    * `position` is the journal position of the state the source shows now: the
    * stream's snapshots are delivered once it is durable.
@@ -167,6 +169,7 @@ export class DeltaHub {
       if (view === undefined) missing.push(id);
       else views.set(id, view);
     }
+    if (request.owner !== undefined) checkOwner(request.owner, clientId, views, missing);
     if (missing.length > 0) throw new ViewNotFoundError([...new Set(missing)]);
     if (clientId !== undefined) {
       for (const id of this.source.viewIdsOfClient(clientId)) {
@@ -183,6 +186,8 @@ export class DeltaHub {
         includeRecords: request.includeRecords,
         clientId,
         explicitViews: new Set(request.viewIds),
+        owner: request.owner,
+        endsAt: request.endsAt,
         onEnd: (ended) => this.forget(ended),
         gate: this.gate,
       },
@@ -376,6 +381,19 @@ function validate(request: WatchRequest, clientId: string | undefined): void {
     if (!Number.isSafeInteger(cursor) || cursor < 0) {
       throw new InvalidWatchRequestError(`resume cursor for view ${JSON.stringify(viewId)} must be a non-negative integer, got ${cursor}`);
     }
+  }
+}
+
+/** Checked before anything is streamed: a scoped stream never starts on a view that is not its owner's. */
+function checkOwner(owner: string, clientId: string | undefined, views: ReadonlyMap<string, ViewState>, missing: readonly string[]): void {
+  if (clientId !== undefined && clientId !== owner) {
+    throw new WatchPermissionError(`this credential may only watch client ${JSON.stringify(owner)}, not ${JSON.stringify(clientId)}`);
+  }
+  const refused = [...new Set([...missing, ...[...views.values()].filter((v) => v.spec.clientId !== owner).map((v) => v.spec.id)])];
+  if (refused.length > 0) {
+    throw new WatchPermissionError(
+      `not a registered view of client ${JSON.stringify(owner)}: ${refused.map((id) => JSON.stringify(id)).join(", ")}`,
+    );
   }
 }
 

@@ -40,6 +40,33 @@ export class StreamOverflowError extends Error {
   }
 }
 
+/**
+ * A scoped stream (WatchRequest.owner) named views that are not its owner's,
+ * or another client id. Unknown views get this too, not ViewNotFoundError, so
+ * a scoped caller cannot tell another client's view from no view at all.
+ */
+export class WatchPermissionError extends Error {
+  override name = "WatchPermissionError";
+  readonly code = "PERMISSION_DENIED" as const;
+}
+
+/**
+ * The stream reached its `endsAt` (its credentials expired). Like an overflow,
+ * it carries the cursors of what the consumer took, so a reconnect with fresh
+ * credentials continues without gaps or repeats.
+ */
+export class StreamExpiredError extends Error {
+  override name = "StreamExpiredError";
+  readonly code = "UNAUTHENTICATED" as const;
+  readonly lastSequences: ReadonlyMap<string, number>;
+
+  constructor(endsAt: number, lastSequences: ReadonlyMap<string, number>) {
+    const cursors = [...lastSequences].map(([id, seq]) => `${id}=${seq}`).join(", ");
+    super(`credentials expired at ${new Date(endsAt).toISOString()}; reconnect with a fresh token and resume from {${cursors}}`);
+    this.lastSequences = lastSequences;
+  }
+}
+
 /** The server's state was reset: every view is gone, so every stream ends. */
 export class ResetError extends Error {
   override name = "ResetError";

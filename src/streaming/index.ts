@@ -17,8 +17,10 @@ export {
   HubClosedError,
   InvalidWatchRequestError,
   ResetError,
+  StreamExpiredError,
   StreamOverflowError,
   ViewNotFoundError,
+  WatchPermissionError,
 } from "./errors.js";
 export type {
   ClosedMessage,

@@ -21,7 +21,7 @@
  * durable (and the stream then waits on the gate).
  */
 import type { DeliveryGate, GateWaiter } from "./delivery-gate.js";
-import { StreamOverflowError } from "./errors.js";
+import { StreamExpiredError, StreamOverflowError } from "./errors.js";
 import type { LogEntry } from "./replay-log.js";
 import type { SnapshotMessage, WatchMessage } from "./types.js";
 
@@ -34,6 +34,10 @@ export interface SubscriberOptions {
   readonly clientId: string | undefined;
   /** Views the request named explicitly (as opposed to through the client id). */
   readonly explicitViews: ReadonlySet<string>;
+  /** Set when the stream is confined to one client's views (WatchRequest.owner). */
+  readonly owner: string | undefined;
+  /** When set, the stream ends at this time with a StreamExpiredError. */
+  readonly endsAt: number | undefined;
   /** Called once when the stream ends, however it ends. */
   readonly onEnd: (subscriber: Subscriber) => void;
   /** Says which journal positions are durable; messages wait for theirs. */
@@ -55,10 +59,14 @@ interface Waiter {
 
 const DONE: IteratorResult<WatchMessage> = { value: undefined, done: true };
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWaiter {
   readonly includeRecords: boolean;
   readonly clientId: string | undefined;
   readonly explicitViews: ReadonlySet<string>;
+  readonly owner: string | undefined;
 
   private readonly lastQueued = new Map<string, number>();
   /** Last sequence handed to the consumer per view: the resume cursors. */
@@ -83,6 +91,7 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
 
   private lastActivity: number;
   private heartbeat: NodeJS.Timeout | undefined;
+  private expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: SubscriberOptions,
@@ -91,8 +100,10 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
     this.includeRecords = options.includeRecords;
     this.clientId = options.clientId;
     this.explicitViews = options.explicitViews;
+    this.owner = options.owner;
     this.lastActivity = options.now();
     if (options.heartbeatMs > 0) this.scheduleHeartbeat(options.heartbeatMs);
+    if (options.endsAt !== undefined) this.scheduleExpiry(options.endsAt);
     signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
@@ -358,6 +369,8 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
   private release(): void {
     if (this.heartbeat !== undefined) clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
+    if (this.expiry !== undefined) clearTimeout(this.expiry);
+    this.expiry = undefined;
     this.signal.removeEventListener("abort", this.onAbort);
     if (this.released) return;
     this.released = true;
@@ -384,5 +397,21 @@ export class Subscriber implements AsyncIterableIterator<WatchMessage>, GateWait
       }
     }, delay);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Ends the stream at `endsAt` with the cursors of what the consumer took.
+   * setTimeout holds at most 2^31-1 ms (about 24.8 days; a longer delay fires
+   * at once), so a far expiry is reached in steps.
+   */
+  private scheduleExpiry(endsAt: number): void {
+    // Never fails synchronously: the hub indexes the stream after constructing it.
+    const remaining = Math.max(0, endsAt - this.options.now());
+    this.expiry = setTimeout(() => {
+      if (!this.isOpen) return;
+      if (this.options.now() >= endsAt) this.fail(new StreamExpiredError(endsAt, new Map(this.delivered)));
+      else this.scheduleExpiry(endsAt);
+    }, Math.min(remaining, MAX_TIMER_MS));
+    this.expiry.unref();
   }
 }

@@ -39,6 +39,15 @@ export interface WatchRequest {
   readonly incarnation?: string | undefined;
   /** Attach record bodies to snapshots and to CREATED/UPDATED deltas. */
   readonly includeRecords: boolean;
+  /**
+   * Confine the stream to this client's views: a named view of another client
+   * (or an unknown one), or another clientId, fails the request with a
+   * WatchPermissionError; a followed view re-registered for another client is
+   * closed.
+   */
+  readonly owner?: string | undefined;
+  /** When set (ms since the epoch, on the hub's clock), the stream ends then with a StreamExpiredError. */
+  readonly endsAt?: number | undefined;
 }
 
 export interface DeltaHubOptions {

@@ -45,6 +45,8 @@ export function request(fields: Partial<WatchRequest> & { resume?: Record<string
     clientId: fields.clientId,
     resumeFrom: fields.resumeFrom ?? new Map(Object.entries(fields.resume ?? {})),
     includeRecords: fields.includeRecords ?? false,
+    owner: fields.owner,
+    endsAt: fields.endsAt,
   };
 }
 

@@ -17,8 +17,13 @@
 //   INVALID_ARGUMENT naming where they are. The proto3 JSON mapping has no form
 //   for them in a Struct, so SSP could neither send them to JSON clients nor keep
 //   them across a restart.
-// - Every RPC except grpc.health.v1 needs `authorization: Bearer <secret>` metadata,
-//   checked before the request body is read: without it, UNAUTHENTICATED.
+// - Every RPC except grpc.health.v1 needs `authorization: Bearer <token>` metadata,
+//   checked before the request body is read: without it, or with a token that is
+//   neither the service secret nor a valid subscriber token, UNAUTHENTICATED.
+//   A subscriber token (a JWT naming one client id; README "Subscriber tokens")
+//   may only call WatchDeltas, GetView and ListViews for its own client:
+//   anything else is PERMISSION_DENIED, and its WatchDeltas stream ends with
+//   UNAUTHENTICATED, carrying the resume cursors, when the token expires.
 // - A request message larger than SSP_MAX_MESSAGE_BYTES (16 MiB by default), on the
 //   wire or after decompression, gets RESOURCE_EXHAUSTED. README "Limits" lists
 //   every limit and what a client gets when it hits one.
@@ -1256,7 +1261,8 @@ export const StreamProcessorService: GenService<{
     output: typeof ResetResponseSchema;
   },
   /**
-   * GetView returns the current membership of one view. NOT_FOUND if unknown.
+   * GetView returns the current membership of one view. NOT_FOUND if unknown
+   * (PERMISSION_DENIED for a subscriber token, unknown or another client's alike).
    * It answers once the state it read is durable, so its sequence is never one
    * a crash could give to other content: a WatchDeltas cursor at it continues
    * exactly (pair it with the incarnation from GetServerInfo read before it).
