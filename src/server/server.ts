@@ -1,7 +1,11 @@
 /**
- * The SSP server: Connect handlers for StreamProcessorService and
- * grpc.health.v1.Health plus plain HTTP routes, on one port, for every protocol
+ * The SSP server: Connect handlers for StreamProcessorService,
+ * grpc.health.v1.Health and server reflection, plus plain HTTP routes, on one port, for every protocol
  * (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2).
+ *
+ * Reflection (grpc.reflection v1 and v1alpha) serves the schema of every
+ * service routed here, from gen/; it is behind the credential unless
+ * `reflectionPublic` (SSP_REFLECTION_PUBLIC=1).
  *
  * Auth is Connect's request gate (auth.ts): it runs on the headers, before
  * the body is read, so a call it turns away never reaches the interceptors; the
@@ -29,17 +33,20 @@ import type { Core, Readiness } from "./core.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { grpcCodeName } from "./grpc-code.js";
 import { healthService } from "./health-service.js";
+import { REFLECTION_SERVICES, reflectionV1Service, reflectionV1alphaService } from "./reflection-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
 import { listen } from "./listener.js";
 import { evaluateReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdInterceptor, resolveRequestId } from "./request-id.js";
+import { schemaIndex } from "./schema-index.js";
 import { sspService } from "./ssp-service.js";
 import { sspVersion } from "./version.js";
 
-/** What the server needs from the configuration; limits not given take their defaults. */
-export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> & {
-  readonly limits?: Partial<TransportLimits>;
-};
+/** What the server needs from the configuration; limits not given take their defaults, reflection is private unless said. */
+export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> &
+  Partial<Pick<Config, "reflectionPublic">> & {
+    readonly limits?: Partial<TransportLimits>;
+  };
 
 export interface ServerOptions {
   /** Placed right after the request id, around everything else (telemetry's span interceptor goes here). */
@@ -86,13 +93,15 @@ export async function startServer(
   const readiness = () =>
     evaluateReadiness({ core, isDraining: () => draining, timeoutMs: options.readinessTimeoutMs ?? 2000 });
 
+  const schema = schemaIndex([StreamProcessorService, Health, ...REFLECTION_SERVICES]);
+  const exempt = [Health.typeName, ...(config.reflectionPublic === true ? REFLECTION_SERVICES.map((s) => s.typeName) : [])];
   const rpc = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
     connect: true,
     shutdownSignal: shutdown.signal,
     readMaxBytes: limits.maxMessageBytes,
-    requestGate: reportRejections(authGate(config.authSecret, [Health.typeName]), logger, options.onGateRejected),
+    requestGate: reportRejections(authGate(config.authSecret, exempt), logger, options.onGateRejected),
     interceptors: [
       requestIdInterceptor(),
       ...(options.interceptors ?? []),
@@ -105,6 +114,9 @@ export async function startServer(
         Health,
         healthService({ readiness, watchIntervalMs: options.healthWatchIntervalMs ?? 1000, maxWatchers: limits.maxHealthWatchers }),
       );
+      const [v1, v1alpha] = REFLECTION_SERVICES;
+      router.service(v1, reflectionV1Service(schema));
+      router.service(v1alpha, reflectionV1alphaService(schema));
     },
   });
 
