@@ -35,11 +35,12 @@ describe("the schema SSP serves", () => {
   });
 
   it.each([
-    ["spooky.ssp.v1", SSP_FILE],
     ["spooky.ssp.v1.StreamProcessorService", SSP_FILE],
     ["spooky.ssp.v1.StreamProcessorService.WatchDeltas", SSP_FILE],
     ["spooky.ssp.v1.WatchDeltasRequest", SSP_FILE],
     ["spooky.ssp.v1.WatchDeltasRequest.resume_from", SSP_FILE],
+    ["spooky.ssp.v1.WatchDeltasRequest.ResumeFromEntry", SSP_FILE],
+    ["google.protobuf.Struct.FieldsEntry.value", "google/protobuf/struct.proto"],
     ["spooky.ssp.v1.WatchDeltasResponse.kind", SSP_FILE],
     ["spooky.ssp.v1.Operation", SSP_FILE],
     ["spooky.ssp.v1.OPERATION_CREATE", SSP_FILE],
@@ -55,6 +56,7 @@ describe("the schema SSP serves", () => {
     ["google.protobuf.Timestamp.seconds", "google/protobuf/timestamp.proto"],
     [".spooky.ssp.v1.StreamProcessorService", undefined],
     ["spooky.ssp.v1.StreamProcessorService.Nope", undefined],
+    ["spooky.ssp.v1", undefined],
     ["spooky.ssp", undefined],
     ["", undefined],
   ])("finds the file defining %j", (symbol, file) => {

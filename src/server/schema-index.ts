@@ -2,15 +2,23 @@
  * The descriptor lookups behind server reflection, over the files compiled into
  * gen/: the files of the services served, and every file they import,
  * transitively (google/protobuf/struct.proto, duration.proto, …). Built once at
- * start; each file is serialized once, as a google.protobuf.FileDescriptorProto.
+ * start; each file is serialized once (when first asked for), as a
+ * google.protobuf.FileDescriptorProto.
  *
  * Symbols are fully-qualified names without a leading dot, as the reflection
- * protocol writes them: packages, services, methods (`Service.Method`),
- * messages, nested messages, fields, oneofs, enums, enum values (scoped beside
- * their enum, as protobuf scopes them) and extensions.
+ * protocol writes them: services, methods (`Service.Method`),
+ * messages, nested messages (map entries included), fields, oneofs, enums,
+ * enum values (scoped beside their enum, as protobuf scopes them) and
+ * extensions. A package is not a symbol (it may span files), as in gRPC's
+ * own servers.
  */
-import { toBinary, type DescEnum, type DescExtension, type DescFile, type DescMessage, type DescService } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
+import {
+  FileDescriptorProtoSchema,
+  type DescriptorProto,
+  type EnumDescriptorProto,
+  type FieldDescriptorProto,
+} from "@bufbuild/protobuf/wkt";
 
 export interface SchemaIndex {
   /** The fully-qualified names of the services served, in the order given. */
@@ -39,34 +47,39 @@ export function schemaIndex(services: readonly DescService[]): SchemaIndex {
   const symbols = new Map<string, DescFile>();
   const messages = new Set<string>();
   const extensions = new Map<string, Map<number, DescFile>>();
+  // Walked on the FileDescriptorProto, not the registry's descriptors: those
+  // leave out map entry messages, which are symbols of the file all the same.
   for (const file of files.values()) {
     const define = (name: string): void => void (symbols.has(name) ? undefined : symbols.set(name, file));
-    const addEnum = (e: DescEnum, scope: string): void => {
-      define(e.typeName);
-      for (const value of e.values) define(scope === "" ? value.name : `${scope}.${value.name}`);
+    const within = (scope: string, name: string): string => (scope === "" ? name : `${scope}.${name}`);
+    const addEnum = (e: EnumDescriptorProto, scope: string): void => {
+      define(within(scope, e.name));
+      for (const value of e.value) define(within(scope, value.name));
     };
-    const addExtension = (ext: DescExtension): void => {
-      define(ext.typeName);
-      const numbers = extensions.get(ext.extendee.typeName) ?? new Map<number, DescFile>();
+    const addExtension = (ext: FieldDescriptorProto, scope: string): void => {
+      define(within(scope, ext.name));
+      const extendee = ext.extendee.replace(/^\./, "");
+      const numbers = extensions.get(extendee) ?? new Map<number, DescFile>();
       numbers.set(ext.number, file);
-      extensions.set(ext.extendee.typeName, numbers);
+      extensions.set(extendee, numbers);
     };
-    const addMessage = (message: DescMessage): void => {
-      define(message.typeName);
-      messages.add(message.typeName);
-      for (const field of message.fields) define(`${message.typeName}.${field.name}`);
-      for (const oneof of message.oneofs) define(`${message.typeName}.${oneof.name}`);
-      for (const nested of message.nestedMessages) addMessage(nested);
-      for (const e of message.nestedEnums) addEnum(e, message.typeName);
-      for (const ext of message.nestedExtensions) addExtension(ext);
+    const addMessage = (message: DescriptorProto, scope: string): void => {
+      const name = within(scope, message.name);
+      define(name);
+      messages.add(name);
+      for (const field of message.field) define(`${name}.${field.name}`);
+      for (const oneof of message.oneofDecl) define(`${name}.${oneof.name}`);
+      for (const nested of message.nestedType) addMessage(nested, name);
+      for (const e of message.enumType) addEnum(e, name);
+      for (const ext of message.extension) addExtension(ext, name);
     };
-    if (file.proto.package !== "") define(file.proto.package);
-    for (const message of file.messages) addMessage(message);
-    for (const e of file.enums) addEnum(e, file.proto.package);
-    for (const ext of file.extensions) addExtension(ext);
-    for (const service of file.services) {
-      define(service.typeName);
-      for (const method of service.methods) define(`${service.typeName}.${method.name}`);
+    const { package: pkg, messageType, enumType, extension, service } = file.proto;
+    for (const message of messageType) addMessage(message, pkg);
+    for (const e of enumType) addEnum(e, pkg);
+    for (const ext of extension) addExtension(ext, pkg);
+    for (const svc of service) {
+      define(within(pkg, svc.name));
+      for (const method of svc.method) define(`${within(pkg, svc.name)}.${method.name}`);
     }
   }
 
