@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       listen: { host: "127.0.0.1", port: 8667 },
       authSecret: "s",
       insecureDev: false,
+      reflectionPublic: false,
       dataDir: path.resolve("data"),
       save: { debounceMs: 2000, maxDelayMs: 30000 },
       surreal: {
@@ -70,6 +71,7 @@ describe("loadConfig", () => {
     const config = loadConfig({
       LISTEN_ADDR: "[::1]:0",
       SPOOKY_AUTH_SECRET: "secret with spaces",
+      SSP_REFLECTION_PUBLIC: "1",
       SAVE_DEBOUNCE_MS: "10",
       SAVE_MAX_DELAY_MS: "20",
       SURREALDB_URL: "wss://db.example:8000/rpc",
@@ -107,6 +109,7 @@ describe("loadConfig", () => {
       listen: { host: "::1", port: 0 },
       authSecret: "secret with spaces",
       insecureDev: false,
+      reflectionPublic: true,
       dataDir: "/tmp/ssp-data",
       save: { debounceMs: 10, maxDelayMs: 20 },
       surreal: { url: "wss://db.example:8000/rpc", embedded: false, user: "root", pass: "pw", namespace: "ns", database: "db" },
@@ -191,6 +194,13 @@ describe("loadConfig", () => {
       const privateKey = JSON.stringify({ keys: [{ ...PUBLIC_OKP, d: "private" }] });
       expect(errorOf({ ...SERVICE, SSP_SUBSCRIBER_JWKS_FILE: jwksFile(privateKey) }).message).toContain('private member "d"');
     });
+  });
+
+  it("keeps reflection behind the secret unless SSP_REFLECTION_PUBLIC is 1", () => {
+    expect(loadConfig({ ...DEV, SSP_REFLECTION_PUBLIC: "0" }).reflectionPublic).toBe(false);
+    expect(loadConfig({ ...DEV, SSP_REFLECTION_PUBLIC: "true" }).reflectionPublic).toBe(true);
+    const err = errorOf({ ...DEV, SSP_REFLECTION_PUBLIC: "yes" });
+    expect([err.variable, err.message]).toEqual(["SSP_REFLECTION_PUBLIC", 'invalid configuration: SSP_REFLECTION_PUBLIC must be 1 or 0, got "yes"']);
   });
 
   it("refuses a header timeout longer than the request timeout", () => {

@@ -18,6 +18,8 @@ export interface Config {
   readonly authSecret: string | undefined;
   /** SPOOKY_INSECURE_DEV=1: serve without auth, announced on every start. */
   readonly insecureDev: boolean;
+  /** SSP_REFLECTION_PUBLIC=1: gRPC server reflection answers without the bearer secret. */
+  readonly reflectionPublic: boolean;
   /** SPOOKY_DATA_DIR, absolute. */
   readonly dataDir: string;
   readonly save: {
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     listen: readHostPort(env, "LISTEN_ADDR", "127.0.0.1:8667"),
     authSecret,
     insecureDev,
+    reflectionPublic: readFlag(env, "SSP_REFLECTION_PUBLIC"),
     dataDir,
     save: {
       debounceMs: readInt(env, "SAVE_DEBOUNCE_MS", 2000, 0),

@@ -19,8 +19,9 @@
  *   closes. Between requests, `keepAliveTimeout` is the idle timeout;
  * - HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS per connection; a stream whose
  *   request has not fully arrived within the request timeout is reset
- *   (CANCEL) — right while every RPC has a unary request (a client-streaming
- *   RPC would need its own bound instead); a session with no open stream for the idle timeout is closed
+ *   (CANCEL) — right while every RPC but reflection has a unary request; a
+ *   reflection stream (bidi) is short-lived, and this bounds how long a
+ *   client may hold one open; a session with no open stream for the idle timeout is closed
  *   with GOAWAY. A session with an open stream is never idle, however quiet
  *   the stream: WatchDeltas streams live as long as their subscribers.
  *

@@ -1,7 +1,11 @@
 /**
- * The SSP server: Connect handlers for StreamProcessorService and
- * grpc.health.v1.Health plus plain HTTP routes, on one port, for every protocol
+ * The SSP server: Connect handlers for StreamProcessorService,
+ * grpc.health.v1.Health and server reflection, plus plain HTTP routes, on one port, for every protocol
  * (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2).
+ *
+ * Reflection (grpc.reflection v1 and v1alpha) serves the schema of every
+ * service routed here, from gen/; it is behind the credential unless
+ * `reflectionPublic` (SSP_REFLECTION_PUBLIC=1).
  *
  * Auth is Connect's request gate (auth.ts): it runs on the headers, before
  * the body is read, so a call it turns away never reaches the interceptors; the
@@ -27,23 +31,26 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { DEFAULT_LIMITS, type Config, type TransportLimits } from "../config.js";
 import { accessLogInterceptor } from "./access-log.js";
+import { requireService } from "./authorize.js";
 import { authGate, type RequestGate } from "./auth.js";
 import type { Core, Readiness } from "./core.js";
 import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { grpcCodeName } from "./grpc-code.js";
 import { healthService } from "./health-service.js";
+import { REFLECTION_SERVICES, reflectionV1Service, reflectionV1alphaService } from "./reflection-service.js";
 import { healthRoutes, matchRoute, sendJson, type HttpRequest, type HttpResponse, type RouteHandler } from "./http-routes.js";
 import { DEFAULT_MAX_BATCH_CHANGES } from "./request-limits.js";
 import { listen } from "./listener.js";
 import { evaluateReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdInterceptor, resolveRequestId } from "./request-id.js";
+import { schemaIndex } from "./schema-index.js";
 import { sspService } from "./ssp-service.js";
 import { sspVersion } from "./version.js";
 
-/** What the server needs from the configuration; limits not given take their defaults. */
+/** What the server needs from the configuration; limits not given take their defaults, reflection is private unless said. */
 export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> &
-  Partial<Pick<Config, "maxBatchChanges">> & {
+  Partial<Pick<Config, "maxBatchChanges" | "reflectionPublic">> & {
     readonly limits?: Partial<TransportLimits>;
   };
 
@@ -94,7 +101,9 @@ export async function startServer(
   const readiness = () =>
     evaluateReadiness({ core, isDraining: () => draining, timeoutMs: options.readinessTimeoutMs ?? 2000 });
 
-  const gate = reportRejections(authGate(config.authSecret, [Health.typeName], options.subscriberTokens), logger, options.onGateRejected);
+  const schema = schemaIndex([StreamProcessorService, Health, ...REFLECTION_SERVICES]);
+  const exempt = [Health.typeName, ...(config.reflectionPublic === true ? REFLECTION_SERVICES.map((s) => s.typeName) : [])];
+  const gate = reportRejections(authGate(config.authSecret, exempt, options.subscriberTokens), logger, options.onGateRejected);
   const rpc = connectNodeAdapter({
     grpc: true,
     grpcWeb: true,
@@ -130,6 +139,11 @@ export async function startServer(
         Health,
         healthService({ readiness, watchIntervalMs: options.healthWatchIntervalMs ?? 1000, maxWatchers: limits.maxHealthWatchers }),
       );
+      const [v1, v1alpha] = REFLECTION_SERVICES;
+      // Private reflection is for the service credential: a subscriber token may not read the schema.
+      const authorize = config.reflectionPublic === true ? undefined : (ctx: HandlerContext) => requireService(ctx, "ServerReflectionInfo");
+      router.service(v1, reflectionV1Service(schema, authorize));
+      router.service(v1alpha, reflectionV1alphaService(schema, authorize));
     },
   });
 

@@ -1,7 +1,8 @@
 /**
- * `buf curl` (the binary from @bufbuild/buf) reaches every RPC with the
- * schema from proto/: gRPC over cleartext HTTP/2, and Connect over HTTP/1.1.
- * The same invocations are the README's recipes.
+ * `buf curl` (the binary from @bufbuild/buf) reaches every RPC: with the schema
+ * from server reflection (the README's recipes), and with the schema from
+ * proto/, over gRPC on cleartext HTTP/2 and Connect over HTTP/1.1.
+ * test/e2e/reflection.buf-curl.test.ts covers reflection itself.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -23,7 +24,7 @@ interface BufResult {
 
 function bufCurl(args: string[]): Promise<BufResult> {
   return new Promise((resolve) => {
-    execFile(BUF, ["curl", "--schema", "proto", ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(BUF, ["curl", ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, stdout, stderr });
     });
   });
@@ -44,10 +45,15 @@ const RPCS: [string, object, RegExp][] = [
   ["Reset", {}, /\{\}/],
 ];
 
-/** Each buf process costs a schema compile, so HTTP/1.1 runs a representative few. */
+/**
+ * Each buf process with --schema costs a schema compile, so HTTP/1.1 runs a
+ * representative few. Reflection gets the token through its own header, so a
+ * call's `-H` is the call's alone.
+ */
 const MODES: [string, string[], readonly string[]][] = [
-  ["gRPC over HTTP/2 (prior knowledge)", ["--protocol", "grpc", "--http2-prior-knowledge"], RPCS.map(([rpc]) => rpc)],
-  ["Connect over HTTP/1.1", [], ["Ingest", "RegisterView", "WatchDeltas", "GetServerInfo"]],
+  ["gRPC, schema by reflection", ["--protocol", "grpc", "--reflect-header", `Authorization: Bearer ${SECRET}`], RPCS.map(([rpc]) => rpc)],
+  ["gRPC over HTTP/2 (prior knowledge)", ["--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge"], RPCS.map(([rpc]) => rpc)],
+  ["Connect over HTTP/1.1", ["--schema", "proto"], ["Ingest", "RegisterView", "WatchDeltas", "GetServerInfo"]],
 ];
 
 let core: FakeCore;

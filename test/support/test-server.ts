@@ -18,6 +18,7 @@ export async function startTestServer(
   core: Core,
   options: {
     secret?: string;
+    reflectionPublic?: boolean;
     shutdownTimeoutMs?: number;
     limits?: Partial<TransportLimits>;
     maxBatchChanges?: number;
@@ -37,6 +38,7 @@ export async function startTestServer(
     {
       listen: { host: "127.0.0.1", port: 0 },
       authSecret: options.secret,
+      ...(options.reflectionPublic === undefined ? {} : { reflectionPublic: options.reflectionPublic }),
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       maxBatchChanges: options.maxBatchChanges,
