@@ -188,7 +188,7 @@ export class DeltaHub {
       signal,
     );
     if (signal.aborted) {
-      subscriber.return();
+      void subscriber.return(); // resolved already: it only stops the subscriber
       return subscriber;
     }
     this.subscribers.add(subscriber);
