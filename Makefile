@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := node_modules/.install-stamp
 REPORT := .tmp/vitest-report.json
 
-.PHONY: run test install generate check-gen typecheck lint build fuzz fuzz-wire crash soak bench bench-quick bench-e2e bench-tokens clean
+.PHONY: run test install generate check-gen typecheck lint deps build fuzz fuzz-wire crash soak bench bench-quick bench-e2e bench-tokens clean
 
 ## run: start the service on 127.0.0.1:8667 with an embedded SurrealDB under data/
 run: build
@@ -16,8 +16,8 @@ run: build
 	fi; \
 	exec node dist/src/main.js
 
-## test: install, generate, check gen/ drift, type-check, lint the proto, run every test
-test: install check-gen typecheck lint
+## test: install, generate, check gen/ drift, type-check, lint, check the folder boundaries, run every test
+test: install check-gen typecheck lint deps
 	@mkdir -p .tmp
 	@rm -f $(REPORT)
 	@status=0; vitest run --reporter=default --reporter=json --outputFile.json=$(REPORT) || status=$$?; \
@@ -48,8 +48,14 @@ check-gen: install
 typecheck: install
 	tsc -p tsconfig.json --noEmit
 
+## lint: the proto (buf lint) and the TypeScript (oxlint, type-aware; the rules are in .oxlintrc.json)
 lint: install
 	buf lint
+	oxlint --type-aware --tsconfig tsconfig.json --deny-warnings src test bench examples vitest.config.ts
+
+## deps: the boundaries between src/'s folders (.dependency-cruiser.mjs): no cycles, a pure circuit, imports through index.ts, only src/core and src/main.ts compose
+deps: install
+	depcruise src test bench examples --config .dependency-cruiser.mjs
 
 build: install
 	tsc -p tsconfig.build.json

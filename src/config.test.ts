@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_LIMITS, loadConfig } from "./config.js";
-import { DEFAULT_MAX_BATCH_CHANGES } from "./server/request-limits.js";
+import { DEFAULT_MAX_BATCH_CHANGES } from "./server/index.js";
 
 const DEV = { SPOOKY_INSECURE_DEV: "1" };
 

@@ -5,12 +5,9 @@
  */
 import { createSubscriberTokenVerifier, type SubscriberTokenVerifier } from "./auth/index.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { createCore } from "./core/create-core.js";
+import { createCore } from "./core/index.js";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "./persistence/index.js";
-import { checkStates } from "./server/readiness.js";
-import { startServer } from "./server/server.js";
-import { handleShutdownSignals } from "./server/shutdown.js";
-import { sspVersion } from "./server/version.js";
+import { checkStates, handleShutdownSignals, sspVersion, startServer } from "./server/index.js";
 import { createLogger, createTransportMetrics, setupTelemetry } from "./telemetry/index.js";
 
 async function main(): Promise<void> {

@@ -195,7 +195,7 @@ async function streamPhase(ssp: ServiceProcess, seed: number): Promise<StreamRes
           for (const d of (msg.kind.value as ViewDelta).deltas) arrivals.push([d.id, at]);
         }
       }
-    } catch (err) {
+    } catch {
       if (!abort.signal.aborted) streamErrors += 1;
     }
   });

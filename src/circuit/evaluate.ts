@@ -6,7 +6,8 @@
  */
 import { compileQuery } from "./parse/compile.js";
 import { bindParams } from "./params.js";
-import type { Env, OrderKey, QueryPlan } from "./plan/query-plan.js";
+import type { Env } from "./plan/env.js";
+import type { OrderKey, QueryPlan } from "./plan/query-plan.js";
 import { RecordId, parseRecordId } from "./record-id.js";
 import { fetchedLinks } from "./values/path.js";
 import type { ViewSpec, WireValue } from "./types.js";

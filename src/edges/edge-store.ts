@@ -5,7 +5,7 @@
  * "pending" (safely in the outbox); with nothing to write it resolves "committed"
  * at once.
  */
-import type { Member, ViewDelta, ViewSpec } from "../circuit/types.js";
+import type { Member, ViewDelta, ViewSpec } from "../circuit/index.js";
 import { SurrealConnection } from "./connection.js";
 import { EdgeWriter, type RetryPolicy } from "./edge-writer.js";
 import { loadMigrations, migrate } from "./migrations.js";

@@ -3,7 +3,7 @@
  * validation happens here, before anything is queued, so bad input is refused
  * with a precise error and nothing is written.
  */
-import type { Member, ViewDelta, ViewSpec, WireValue } from "../circuit/types.js";
+import type { Member, ViewDelta, ViewSpec, WireValue } from "../circuit/index.js";
 import { wireToSurreal } from "./surreal-values.js";
 import { metaSize } from "./transaction.js";
 import type { ViewScope } from "./outbox.js";

@@ -4,8 +4,7 @@
  * formatted into query text.
  */
 import { Duration, RecordId as SdkRecordId } from "surrealdb";
-import { parseRecordId } from "../circuit/record-id.js";
-import type { WireValue } from "../circuit/types.js";
+import { parseRecordId, type WireValue } from "../circuit/index.js";
 import type { RecordKey, ViewMeta } from "./types.js";
 
 export const VIEW_TABLE = "_spooky_incantation";

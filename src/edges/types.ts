@@ -7,7 +7,7 @@
  * Record ids travel as `[table, key]` pairs: `key` keeps its JSON type, so the
  * integer key `user:1` and the string key `user:⟨1⟩` stay different records.
  */
-import type { WireValue } from "../circuit/types.js";
+import type { WireValue } from "../circuit/index.js";
 
 export type RecordKey = string | number;
 

@@ -2,7 +2,7 @@
 import { Code } from "@connectrpc/connect";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { HubClosedError, InvalidWatchRequestError, ResetError, StreamOverflowError, ViewNotFoundError } from "../streaming/errors.js";
+import { HubClosedError, InvalidWatchRequestError, ResetError, StreamOverflowError, ViewNotFoundError } from "../streaming/index.js";
 import { RESUME_FROM_TRAILER, toConnectError } from "./errors.js";
 
 const scope = { requestId: "r1", method: "spooky.ssp.v1.StreamProcessorService/WatchDeltas", logger: pino({ level: "silent" }) };

@@ -19,8 +19,7 @@
  * order, so each stream's queue stays in journal order and per-view order holds
  * whatever mix of snapshots, deltas, "closed" and resets it holds.
  */
-import type { RecordId } from "../circuit/record-id.js";
-import type { Delta, ViewDelta, ViewState } from "../circuit/types.js";
+import type { Delta, RecordId, ViewDelta, ViewState } from "../circuit/index.js";
 import { DeliveryGate } from "./delivery-gate.js";
 import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError, WatchPermissionError } from "./errors.js";
 import { ReplayLog, type LogEntry } from "./replay-log.js";
@@ -194,7 +193,7 @@ export class DeltaHub {
       signal,
     );
     if (signal.aborted) {
-      subscriber.return();
+      void subscriber.return(); // resolved already: it only stops the subscriber
       return subscriber;
     }
     this.subscribers.add(subscriber);

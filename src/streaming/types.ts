@@ -3,8 +3,7 @@
  * WatchDeltas stream asks for (WatchRequest) and what it yields (WatchMessage).
  * No gRPC here: the server maps these messages to the proto.
  */
-import type { DeltaEvent, Member, StoredRecord, ViewState } from "../circuit/types.js";
-import type { RecordId } from "../circuit/record-id.js";
+import type { DeltaEvent, Member, RecordId, StoredRecord, ViewState } from "../circuit/index.js";
 
 /**
  * Read access to the circuit, implemented by the integrator. Every call is

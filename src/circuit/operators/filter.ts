@@ -5,7 +5,8 @@
  * (or read from what the instance already holds: `pushMatched`); and so it is
  * a function the instance calls, not an object in its chain.
  */
-import type { Env, Evaluator } from "../plan/query-plan.js";
+import type { Env } from "../plan/env.js";
+import type { Evaluator } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
 import { isTruthy } from "../values/value.js";
 import type { RowSink } from "./operator.js";

@@ -3,14 +3,12 @@
  * dispatch conjunct (plan/dispatch.ts). Every implementation keeps the
  * dispatch invariant: an instance for which the conjunct holds on `before` or
  * on `after` is collected; each collected instance appears once.
+ *
+ * Interfaces only, as Zero's `operator.ts`: the indices that implement them
+ * and index-by-dispatch.ts, which builds them, then form no import cycle.
  */
-import type { Dispatch } from "../plan/dispatch.js";
-import type { Env } from "../plan/query-plan.js";
+import type { Env } from "../plan/env.js";
 import type { Row } from "../store.js";
-import { EqualIndex } from "./equal-index.js";
-import { IntervalIndex } from "./interval-index.js";
-import { MemberIndex } from "./member-index.js";
-import { RangeIndex } from "./range-index.js";
 
 export interface Indexed {
   readonly env: Env;
@@ -22,48 +20,4 @@ export interface InstanceIndex<I extends Indexed> {
   delete(inst: I): void;
   /** Appends each instance the change may affect, once. */
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void;
-}
-
-/**
- * The index for `dispatch`. `bucket` wraps each innermost index (every
- * bucket of an equality or membership, or the whole index otherwise): how a
- * plan node adds a test of its own (window-bound-index.ts).
- */
-export function instanceIndex<I extends Indexed>(
-  dispatch: Dispatch | undefined,
-  bucket: (index: InstanceIndex<I>) => InstanceIndex<I> = (index) => index,
-): InstanceIndex<I> {
-  switch (dispatch?.kind) {
-    case undefined:
-      return bucket(new EveryInstance<I>());
-    case "equal":
-      return new EqualIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine, bucket));
-    case "member":
-      return new MemberIndex<I>(dispatch, () => instanceIndex<I>(dispatch.refine, bucket));
-    case "range":
-      return bucket(new RangeIndex<I>(dispatch));
-    case "interval":
-      return bucket(new IntervalIndex<I>(dispatch));
-  }
-}
-
-/** No dispatch conjunct: every change visits every instance. */
-class EveryInstance<I extends Indexed> implements InstanceIndex<I> {
-  private readonly all = new Set<I>();
-
-  get size(): number {
-    return this.all.size;
-  }
-
-  add(inst: I): void {
-    this.all.add(inst);
-  }
-
-  delete(inst: I): void {
-    this.all.delete(inst);
-  }
-
-  collect(_before: Row | undefined, _after: Row | undefined, out: I[]): void {
-    for (const i of this.all) out.push(i);
-  }
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { IntervalDispatch } from "../plan/dispatch.js";
-import type { Env } from "../plan/query-plan.js";
+import type { Env } from "../plan/env.js";
 import { RecordId } from "../record-id.js";
 import { toRow } from "../store.js";
 import { compareValues } from "../values/compare.js";

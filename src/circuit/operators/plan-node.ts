@@ -6,7 +6,8 @@
  */
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Row } from "../store.js";
-import { instanceIndex, type InstanceIndex } from "./instance-index.js";
+import { instanceIndex } from "./index-by-dispatch.js";
+import type { InstanceIndex } from "./instance-index.js";
 import { SortedRows, type TableRows } from "./sorted-rows.js";
 import { WindowBoundIndex, type Windowed } from "./window-bound-index.js";
 

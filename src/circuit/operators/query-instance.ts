@@ -10,7 +10,8 @@
  * once, with live children for each of its subqueries, and with each record
  * its select-list `link.*` paths fetch (`fetched`) added once more.
  */
-import type { Env, Evaluator } from "../plan/query-plan.js";
+import type { Env } from "../plan/env.js";
+import type { Evaluator } from "../plan/query-plan.js";
 import type { QueryPlan } from "../plan/query-plan.js";
 import type { Membership } from "../membership.js";
 import type { Value } from "../values/value.js";

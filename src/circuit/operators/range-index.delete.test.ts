@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Env } from "../plan/query-plan.js";
+import type { Env } from "../plan/env.js";
 import { RangeIndex } from "./range-index.js";
 
 // A bound that reads `$parent.team.n` through a link reads the store as it is

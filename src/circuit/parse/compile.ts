@@ -6,8 +6,10 @@
  */
 import { CircuitError } from "../errors.js";
 import { RecordId } from "../record-id.js";
-import { dispatchFor, intervalOf, type Dispatch, type RangeDispatch } from "../plan/dispatch.js";
-import { type CountParam, type Env, type Evaluator, type OrderKey, type ParamRead, type QueryPlan, type Slice } from "../plan/query-plan.js";
+import { chooseDispatch, type DispatchCandidate } from "../plan/dispatch-choice.js";
+import { dispatchFor, type Dispatch } from "../plan/dispatch.js";
+import type { Env } from "../plan/env.js";
+import { type CountParam, type Evaluator, type OrderKey, type ParamRead, type QueryPlan, type Slice } from "../plan/query-plan.js";
 import { BINARY_OPERATORS } from "../values/operators.js";
 import { crossesLink, getPath, mayDereference, pathGetter, pathText, resolverFor, type Path, type PathPart } from "../values/path.js";
 import { isTruthy, type Value } from "../values/value.js";
@@ -590,16 +592,12 @@ const OPERATOR_TOKENS: { [op: string]: string } = {
 // ---------- dispatch ----------
 
 /**
- * Picks the top-level conjunct `field op E` (E reads no row, the field path
- * crosses no link) that best narrows which instances a row change visits:
- * equality, then membership, then an interval (two ranges on one field), then
- * a range; an E that differs between instances (a param, `$parent`) before a
- * constant one. An equality or membership is refined the same way by the best
- * of the other conjuncts, and so on down.
+ * The top-level conjuncts `field op E` (E reads no row, the field path crosses
+ * no link) that could dispatch, and the best of them (plan/dispatch-choice.ts).
  */
 function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
   const probe = probeScope(scope);
-  const candidates: Candidate[] = [];
+  const candidates: DispatchCandidate[] = [];
   for (const [n, c] of conjuncts(cond).entries()) {
     const bin = c?.Expression?.Binary;
     if (!bin) continue;
@@ -612,38 +610,8 @@ function findDispatch(cond: Ast, scope: Scope): Dispatch | undefined {
     const dispatch = dispatchFor(String(bin.o), rowOnLeft, field.rowPath, pathGetter(field.rowPath), (env) => envEval(undefined, env));
     if (dispatch) candidates.push({ dispatch, constant: other.constant !== undefined, conjuncts: [n] });
   }
-  // A lower and an upper bound on one field make an interval.
-  const ranges = candidates.filter((c) => c.dispatch.kind === "range");
-  for (const [i, a] of ranges.entries()) {
-    for (const b of ranges.slice(i + 1)) {
-      const interval = intervalOf(a.dispatch as RangeDispatch, b.dispatch as RangeDispatch);
-      if (interval) candidates.push({ dispatch: interval, constant: a.constant && b.constant, conjuncts: [...a.conjuncts, ...b.conjuncts] });
-    }
-  }
-  return bestDispatch(candidates);
+  return chooseDispatch(candidates);
 }
-
-interface Candidate {
-  readonly dispatch: Dispatch;
-  readonly constant: boolean;
-  /** Which top-level conjuncts it stands for. */
-  readonly conjuncts: readonly number[];
-}
-
-function bestDispatch(candidates: readonly Candidate[]): Dispatch | undefined {
-  let best: { rank: number; candidate: Candidate } | undefined;
-  for (const candidate of candidates) {
-    const rank = DISPATCH_RANK[candidate.dispatch.kind] + (candidate.constant ? 4 : 0);
-    if (!best || rank < best.rank) best = { rank, candidate };
-  }
-  if (!best) return undefined;
-  const { dispatch, conjuncts: used } = best.candidate;
-  if (dispatch.kind !== "equal" && dispatch.kind !== "member") return dispatch;
-  const refine = bestDispatch(candidates.filter((c) => !c.conjuncts.some((n) => used.includes(n))));
-  return refine ? { ...dispatch, refine } : dispatch;
-}
-
-const DISPATCH_RANK: { readonly [kind in Dispatch["kind"]]: number } = { equal: 0, member: 1, interval: 2, range: 3 };
 
 /** A row field path whose value can key an index: one that cannot cross a record link. */
 function isIndexablePath(c: Compiled): boolean {

@@ -27,7 +27,7 @@
 import { dispatchKey } from "../values/compare.js";
 import type { Path } from "../values/path.js";
 import { isObject, type Value } from "../values/value.js";
-import type { Env } from "./query-plan.js";
+import type { Env } from "./env.js";
 
 /** A row whose keys cannot be listed (a string, tested by substring): it may match any instance. */
 export const ANY_KEY = "any" as const;

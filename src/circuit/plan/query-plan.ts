@@ -3,19 +3,10 @@
  * view with the same query text shape (params are bound per instance, through
  * `Env`), so predicates are compiled to closures once per shape.
  */
-import type { Path, Resolve } from "../values/path.js";
+import type { Path } from "../values/path.js";
 import type { Dispatch } from "./dispatch.js";
+import type { Env } from "./env.js";
 import type { Value } from "../values/value.js";
-
-/**
- * What an expression may read besides the row: the view's params, in a
- * subquery the parent row, and the records that record links point at.
- */
-export interface Env {
-  readonly params: { readonly [name: string]: Value };
-  readonly parent: Value;
-  readonly resolve: Resolve;
-}
 
 /** A read below a param (`$p.n`): it follows record links, so the view depends on the records it reaches. */
 export interface ParamRead {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RecordId } from "../record-id.js";
 import { compareRecordIds, compareValues } from "./compare.js";
 import { compareOrderKeys, orderKey } from "./order-key.js";
-import { number, recordId, recordKey, text, value } from "./values.arbitrary.js";
+import { recordKey, value } from "./values.arbitrary.js";
 
 /** -1, 0 or 1 (never -0). */
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
