@@ -4,6 +4,7 @@ import { RecordId } from "../record-id.js";
 import { toRow, type Row } from "../store.js";
 import type { Value } from "../values/value.js";
 import { InvariantError } from "../invariants.js";
+import { IntervalIndex } from "./interval-index.js";
 import { RangeIndex } from "./range-index.js";
 import { SortedRows } from "./sorted-rows.js";
 import { CheckedSink, testInstance, type TestInstance } from "./testing.js";
@@ -55,5 +56,25 @@ describe("broken invariants", () => {
     // A bound mutated in place after filing (an array param shared and edited) breaks the slots' order.
     bounds[2]![0] = 0;
     expect(() => index.delete(insts[2]!)).toThrow(InvariantError);
+  });
+
+  it("range index: an op it does not know throws instead of collecting nothing", () => {
+    const index = new RangeIndex<TestInstance>({ kind: "range", rowPath: [], op: "ne" as never, rowValue: (r) => r, envBound: () => 1 });
+    index.add(testInstance(0, {}));
+    expect(() => index.collect(row(1, 1), undefined, [])).toThrow(/range dispatch op/);
+  });
+
+  it("interval index: deleting an instance whose lower bound moved throws instead of dropping its neighbours or keeping it", () => {
+    const index = new IntervalIndex<TestInstance>({
+      kind: "interval",
+      rowValue: (r) => (r as { v?: Value }).v,
+      lower: { inclusive: true, envBound: (env) => env.params["lo"] },
+      upper: { inclusive: false, envBound: () => 100 },
+    });
+    const lows = [[1], [3], [5], [7], [9]];
+    const insts = lows.map((lo, i) => testInstance(i, { lo }));
+    for (const i of insts) index.add(i);
+    lows[2]![0] = 0;
+    expect(() => index.delete(insts[2]!)).toThrow(/interval-index node sorts where it was added/);
   });
 });
