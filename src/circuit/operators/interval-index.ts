@@ -14,6 +14,7 @@ import type { Row } from "../store.js";
 import { compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
+import { InvariantError } from "../invariants.js";
 
 interface Node<I> {
   readonly lo: Value;
@@ -96,7 +97,12 @@ export class IntervalIndex<I extends Indexed> implements InstanceIndex<I> {
     if (!node) return;
     this.nodeOf.delete(inst);
     const [l, rest] = split(this.root, node.lo, node.seq);
-    const [, r] = split(rest, node.lo, node.seq + 0.5);
+    const [mid, r] = split(rest, node.lo, node.seq + 0.5);
+    // The part between is the node alone; anything else means its key no longer sorts where it was
+    // filed (a bound mutated in place), and dropping `mid` would drop other instances with it.
+    if (mid !== node || node.left !== undefined || node.right !== undefined) {
+      throw new InvariantError("broken invariant: an interval-index node sorts where it was added (by lower bound, then arrival)");
+    }
     this.root = merge(l, r);
   }
 

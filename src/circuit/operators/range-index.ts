@@ -14,6 +14,7 @@ import type { Row } from "../store.js";
 import { compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
 import type { Indexed, InstanceIndex } from "./instance-index.js";
+import { InvariantError, unreachable } from "../invariants.js";
 
 interface Slot<I> {
   readonly bound: Value;
@@ -54,6 +55,8 @@ export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
         return;
       }
     }
+    // Filed under `bound` but not found there: every later change would still visit it.
+    throw new InvariantError("broken invariant: a range-index instance sits among the slots of the bound it was added with");
   }
 
   collect(before: Row | undefined, after: Row | undefined, out: I[]): void {
@@ -84,6 +87,9 @@ export class RangeIndex<I extends Indexed> implements InstanceIndex<I> {
       case "ge": // bound <= v
         for (let i = this.firstAbove(v) - 1; i >= 0; i--) out.push(slots[i]!.inst);
         return;
+      default:
+        // Collecting nothing would skip instances the conjunct holds for.
+        unreachable(op, "range dispatch op");
     }
   }
 

@@ -26,6 +26,7 @@ import type { RecordId } from "../record-id.js";
 import type { Row } from "../store.js";
 import { sameContent } from "../values/compare.js";
 import { compareOrderKeys } from "../values/order-key.js";
+import { must } from "../invariants.js";
 import { BTree } from "./btree.js";
 import { orderKeyOf } from "./order-key-of.js";
 import { selectFirst } from "./select-first.js";
@@ -35,6 +36,9 @@ export interface TableRows {
   rows(): Iterable<Row>;
   get(id: RecordId): Row | undefined;
 }
+
+/** What a miss in `after` would break: `update` runs for every change before any window reads. */
+const IN_TABLE = "the sorted rows hold only the table's current rows";
 
 /** Rows in the front at first: past every window in most tables, a small share of a large one. */
 const FRONT_ROWS = 1024;
@@ -115,7 +119,7 @@ export class SortedRows {
       for (const [k, id] of this.tree.entries(from)) {
         if (from !== undefined && k <= from) continue;
         from = k;
-        yield [k, this.table.get(id)!];
+        yield [k, must(this.table.get(id), IN_TABLE)];
       }
       if (this.complete) return;
       // Read past the edge: a deeper front, brought in at once.
@@ -150,7 +154,7 @@ export class SortedRows {
 
   /** Gives the last rows back down to `front` (windows past the new edge extend again when they read). */
   private shrink(): void {
-    while (this.tree.size > this.front) this.tree.delete(this.tree.maxKey()!);
+    while (this.tree.size > this.front) this.tree.delete(must(this.tree.maxKey(), "a tree larger than the front has a last key"));
     this.complete = false;
     this.edge = this.tree.maxKey();
   }

@@ -23,6 +23,7 @@ import type { OrderKey } from "../plan/query-plan.js";
 import type { RecordKey } from "../record-id.js";
 import type { Row } from "../store.js";
 import { compareOrderKeys } from "../values/order-key.js";
+import { must } from "../invariants.js";
 import { BTree } from "./btree.js";
 import type { HoldingSink, RowSink } from "./operator.js";
 import { orderKeyOf } from "./order-key-of.js";
@@ -39,6 +40,13 @@ interface Event {
   readonly row: Row;
   readonly entered: boolean;
 }
+
+/** What a miss would break, named by the error `must` throws. */
+const GIVEN = "top-k holds every row given to it and not removed";
+const IN_HEAD = "an entry marked inHead is in the head tree";
+const WINDOW_SET = "lo and hi are set while the window is not empty";
+const HEAD_SET = "the head is not empty while the tail holds rows";
+const NEIGHBOUR = "the window's neighbour is in the head";
 
 /** The head keeps at least this many rows beyond the window (more for large tables: see `slack`). */
 const MIN_SLACK = 32;
@@ -90,20 +98,20 @@ export class TopK implements HoldingSink {
   }
 
   remove(row: Row): void {
-    this.erase(this.byKey.get(row.id.key)!);
+    this.erase(must(this.byKey.get(row.id.key), GIVEN));
     this.flush(undefined);
   }
 
   change(before: Row, after: Row): void {
-    const entry = this.byKey.get(before.id.key)!;
+    const entry = must(this.byKey.get(before.id.key), GIVEN);
     const ka = this.keyOf(after);
     if (entry.key === ka) {
       // Same place in the order (most updates leave the sort keys alone): swap the row in.
       entry.row = after;
-      if (entry.inHead && this.count > 0 && ka >= this.lo! && ka <= this.hi!) this.next.change(before, after);
+      if (entry.inHead && this.count > 0 && ka >= must(this.lo, WINDOW_SET) && ka <= must(this.hi, WINDOW_SET)) this.next.change(before, after);
       return;
     }
-    if (!entry.inHead && ka > this.headMax!) {
+    if (!entry.inHead && ka > must(this.headMax, HEAD_SET)) {
       // From the unordered tail to the tail: no tree is touched.
       entry.key = ka;
       entry.row = after;
@@ -126,17 +134,17 @@ export class TopK implements HoldingSink {
 
   /** `key` is in the head. */
   private enter(key: string): void {
-    this.events.push({ row: this.head.get(key)!.row, entered: true });
+    this.events.push({ row: must(this.head.get(key), IN_HEAD).row, entered: true });
   }
 
   private leave(key: string): void {
-    this.events.push({ row: this.head.get(key)!.row, entered: false });
+    this.events.push({ row: must(this.head.get(key), IN_HEAD).row, entered: false });
   }
 
   private insert(entry: Entry): void {
     this.byKey.set(entry.row.id.key, entry);
     const k = entry.key;
-    if (this.byKey.size > this.head.size + 1 && k > this.headMax!) return; // into the tail, after every head row
+    if (this.byKey.size > this.head.size + 1 && k > must(this.headMax, HEAD_SET)) return; // into the tail, after every head row
     entry.inHead = true;
     this.head.set(k, entry);
     if (this.headMax === undefined || k > this.headMax) this.headMax = k;
@@ -150,19 +158,21 @@ export class TopK implements HoldingSink {
     if (this.count === 0) {
       if (this.head.size > this.start) {
         // The window was empty because the tree held exactly `start` rows: the largest now enters.
-        this.lo = this.hi = this.head.maxKey()!;
+        this.lo = this.hi = must(this.head.maxKey(), HEAD_SET);
         this.count = 1;
         this.enter(this.lo);
       }
       return;
     }
-    if (k < this.lo!) {
+    const lo = must(this.lo, WINDOW_SET);
+    const hi = must(this.hi, WINDOW_SET);
+    if (k < lo) {
       // Inserted before the window: everything shifts right by one.
-      this.lo = this.head.nextLowerKey(this.lo!)!;
+      this.lo = must(this.head.nextLowerKey(lo), NEIGHBOUR);
       this.enter(this.lo);
       if (this.count === this.limit) {
-        this.leave(this.hi!);
-        this.hi = this.head.nextLowerKey(this.hi!)!;
+        this.leave(hi);
+        this.hi = must(this.head.nextLowerKey(hi), NEIGHBOUR);
       } else {
         this.count++;
       }
@@ -172,13 +182,13 @@ export class TopK implements HoldingSink {
       // Not full: the window runs to the end of the tree, so the new row joins it.
       this.count++;
       this.enter(k);
-      if (k > this.hi!) this.hi = k;
+      if (k > hi) this.hi = k;
       return;
     }
-    if (k < this.hi!) {
+    if (k < hi) {
       this.enter(k);
-      this.leave(this.hi!);
-      this.hi = this.head.nextLowerKey(this.hi!)!;
+      this.leave(hi);
+      this.hi = must(this.head.nextLowerKey(hi), NEIGHBOUR);
     }
   }
 
@@ -196,13 +206,15 @@ export class TopK implements HoldingSink {
   /** The window's side of erasing head key `k` (still in the head). */
   private unplace(k: string): void {
     if (this.count === 0) return;
-    const beforeLo = k < this.lo!;
-    if (!beforeLo && k > this.hi!) return;
-    const next = this.head.nextHigherKey(this.hi!);
+    const lo = must(this.lo, WINDOW_SET);
+    const hi = must(this.hi, WINDOW_SET);
+    const beforeLo = k < lo;
+    if (!beforeLo && k > hi) return;
+    const next = this.head.nextHigherKey(hi);
     if (beforeLo) {
       // Removed before the window: everything shifts left by one.
-      this.leave(this.lo!);
-      const newLo = this.head.nextHigherKey(this.lo!);
+      this.leave(lo);
+      const newLo = this.head.nextHigherKey(lo);
       if (next !== undefined) {
         this.enter(next);
         this.hi = next;
@@ -213,13 +225,14 @@ export class TopK implements HoldingSink {
       if (this.count === 0) this.hi = undefined;
     } else {
       this.leave(k);
-      if (k === this.lo) this.lo = this.head.nextHigherKey(k)!;
+      // Either may run off the head here: only when the window empties, which clears both below.
+      if (k === lo) this.lo = this.head.nextHigherKey(k);
       if (next !== undefined) {
         this.enter(next);
         this.hi = next;
       } else {
         this.count--;
-        if (k === this.hi) this.hi = this.head.nextLowerKey(k)!;
+        if (k === hi) this.hi = this.head.nextLowerKey(k);
         if (this.count === 0) this.lo = this.hi = undefined;
       }
     }
@@ -232,8 +245,8 @@ export class TopK implements HoldingSink {
   private evict(): void {
     const keep = this.need + this.slack;
     while (this.head.size > keep) {
-      const k = this.head.maxKey()!;
-      this.head.get(k)!.inHead = false;
+      const k = must(this.head.maxKey(), HEAD_SET);
+      must(this.head.get(k), IN_HEAD).inHead = false;
       this.head.delete(k);
     }
     this.headMax = this.head.maxKey();

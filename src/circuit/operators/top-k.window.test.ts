@@ -2,29 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RecordId } from "../record-id.js";
 import { toRow, type Row } from "../store.js";
-import type { RowSink } from "./operator.js";
+import { CheckedSink } from "./testing.js";
 import { TopK } from "./top-k.js";
 
 function row(key: number, score: number | undefined, version = 1): Row {
   const id = new RecordId("t", key);
   return toRow(score === undefined ? { id } : { id, score }, version);
-}
-
-/** Records the sink's contents, checking the RowSink invariants as it goes. */
-class SetSink implements RowSink {
-  readonly rows = new Map<string, Row>();
-  add(r: Row): void {
-    expect(this.rows.has(r.id.text)).toBe(false);
-    this.rows.set(r.id.text, r);
-  }
-  remove(r: Row): void {
-    expect(this.rows.get(r.id.text)).toBe(r);
-    this.rows.delete(r.id.text);
-  }
-  change(before: Row, after: Row): void {
-    expect(this.rows.get(before.id.text)).toBe(before);
-    this.rows.set(after.id.text, after);
-  }
 }
 
 function expectedWindow(all: Map<number, Row>, start: number, limit: number, descending: boolean): string[] {
@@ -46,7 +29,7 @@ describe("TopK window", () => {
     const op = fc.record({ key: fc.nat(keys), score: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }), del: fc.boolean() });
     fc.assert(
       fc.property(fc.nat(4), fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.array(op, { maxLength: 8 * keys, size: "max" }), (start, limit, desc, ops) => {
-        const sink = new SetSink();
+        const sink = new CheckedSink();
         const top = new TopK([{ get: (b) => (b as { score?: number }).score, descending: desc }], start, limit, sink, slack);
         const all = new Map<number, Row>();
         let version = 0;
@@ -83,7 +66,7 @@ describe("TopK window", () => {
   });
 
   it("refills the window from the next row when a member leaves", () => {
-    const sink = new SetSink();
+    const sink = new CheckedSink();
     const top = new TopK([{ get: (b) => (b as { score?: number }).score, descending: true }], 0, 2, sink);
     const rows = [row(1, 10), row(2, 20), row(3, 30)];
     for (const r of rows) top.add(r);
@@ -93,7 +76,7 @@ describe("TopK window", () => {
   });
 
   it("displaces the last member when a better row enters", () => {
-    const sink = new SetSink();
+    const sink = new CheckedSink();
     const top = new TopK([{ get: (b) => (b as { score?: number }).score, descending: false }], 0, 2, sink);
     for (const r of [row(1, 10), row(2, 20), row(3, 30)]) top.add(r);
     top.add(row(4, 5));
