@@ -66,9 +66,10 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    timeout: 60_000,
     protocolTimeout: 60_000,
   });
-});
+}, 180_000);
 
 beforeEach(() => {
   if (!existsSync(CHROMIUM)) throw new Error(MISSING);
@@ -86,6 +87,8 @@ afterAll(async () => {
 /** Opens the example page with its inputs in the URL fragment; collects the console lines. */
 async function openPage(origin: string, fragment: Record<string, string>): Promise<{ page: Page; console: string[] }> {
   const page = await browser!.newPage();
+  page.setDefaultTimeout(DOM_TIMEOUT_MS);
+  page.setDefaultNavigationTimeout(DOM_TIMEOUT_MS);
   const console: string[] = [];
   page.on("console", (message) => console.push(message.text()));
   await page.goto(`${origin}/#${new URLSearchParams({ server: ts.url, ...fragment }).toString()}`);
@@ -121,7 +124,7 @@ async function waitForState(page: Page, state: string): Promise<{ state: string;
   return status;
 }
 
-describe("the browser example, in headless Chromium", () => {
+describe("the browser example, in headless Chromium", { timeout: 120_000 }, () => {
   it("follows a view with a subscriber token across origins and renders every delta", async () => {
     const { page } = await openPage(allowedSite.origin, { token: await keys.token("alice"), views: "alice-team" });
     await waitForState(page, "streaming");
