@@ -34,9 +34,9 @@ const views = new Map<string, ViewState>();
 let incarnation = "";
 let running: AbortController | undefined;
 
-const form = document.querySelector<HTMLFormElement>("#connect")!;
-const status = document.querySelector<HTMLElement>("#status")!;
-const output = document.querySelector<HTMLElement>("#views-out")!;
+const form = element(HTMLFormElement, "#connect");
+const status = element(HTMLElement, "#status");
+const output = element(HTMLElement, "#views-out");
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -146,6 +146,13 @@ function render(): void {
 function setStatus(state: string, text: string): void {
   status.dataset.state = state;
   status.textContent = text;
+}
+
+/** The page's element for `selector`; index.html always has it. */
+function element<T extends Element>(type: abstract new () => T, selector: string): T {
+  const found = document.querySelector(selector);
+  if (!(found instanceof type)) throw new Error(`index.html has no ${selector}`);
+  return found;
 }
 
 /** gRPC's name for a code: Code.PermissionDenied → "PERMISSION_DENIED". */
