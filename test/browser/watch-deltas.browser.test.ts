@@ -125,7 +125,7 @@ async function waitForState(page: Page, state: string): Promise<{ state: string;
 }
 
 describe("the browser example, in headless Chromium", { timeout: 120_000 }, () => {
-  it("follows a view with a subscriber token across origins and renders every delta", async () => {
+  it("follows a view with a subscriber token across origins and renders every delta; following the client renders its snapshot", async () => {
     const { page } = await openPage(allowedSite.origin, { token: await keys.token("alice"), views: "alice-team" });
     await waitForState(page, "streaming");
     expect(await members(page, "alice-team")).toEqual([]);
@@ -154,6 +154,13 @@ describe("the browser example, in headless Chromium", { timeout: 120_000 }, () =
     await mkdir(path.join(ROOT, ".tmp"), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, ".tmp", "browser-watch-deltas.png") });
     await page.close();
+
+    // Following the client instead: its views' snapshots, members and all.
+    const { page: byClient } = await openPage(allowedSite.origin, { token: await keys.token("alice"), client: "alice" });
+    await waitForState(byClient, "streaming");
+    await waitForMembers(byClient, "alice-team", ["user:1 v2", "user:3 v2"]);
+    expect(await byClient.$$eval("section", (sections) => sections.map((s) => s.getAttribute("data-view")))).toEqual(["alice-team"]);
+    await byClient.close();
   });
 
   it("shows PERMISSION_DENIED for a token of another client, and renders nothing of the view", async () => {
