@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 STAMP := node_modules/.install-stamp
 REPORT := .tmp/vitest-report.json
 
-.PHONY: run test install generate check-gen typecheck lint deps build fuzz fuzz-wire crash soak bench bench-quick bench-e2e bench-tokens clean
+.PHONY: run test install chromium browser-example generate check-gen typecheck lint deps build fuzz fuzz-wire crash soak bench bench-quick bench-e2e bench-tokens clean
 
 ## run: start the service on 127.0.0.1:8667 with an embedded SurrealDB under data/
 run: build
@@ -16,8 +16,8 @@ run: build
 	fi; \
 	exec node dist/src/main.js
 
-## test: install, generate, check gen/ drift, type-check, lint, check the folder boundaries, run every test
-test: install check-gen typecheck lint deps
+## test: install (Chromium too, for the browser test), check gen/ drift, type-check, lint, check the folder boundaries, run every test
+test: install chromium check-gen typecheck lint deps
 	@mkdir -p .tmp
 	@rm -f $(REPORT)
 	@status=0; vitest run --reporter=default --reporter=json --outputFile.json=$(REPORT) || status=$$?; \
@@ -36,6 +36,24 @@ $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+## chromium: Debian's Chromium for the browser test (test/browser), installed with apt-get when missing and running as root;
+## otherwise a warning, and the browser test fails saying what to install. Nothing to do when it is there.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for the browser test (apt-get)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	      || echo "make: could not install chromium; the browser test will fail" >&2; \
+	  else \
+	    echo "make: $(CHROMIUM) is missing and cannot be installed here (not root, or no apt-get): run 'apt-get install chromium' as root, or the browser test fails" >&2; \
+	  fi; \
+	fi
+
+## browser-example: bundle examples/browser with esbuild into .tmp/browser-example and serve it on http://127.0.0.1:8080 (EXAMPLE_PORT)
+browser-example: install
+	node --import ./test/support/ts-resolve.mjs examples/browser/serve.ts
+
 generate: install
 	buf generate
 
@@ -47,6 +65,7 @@ check-gen: install
 
 typecheck: install
 	tsc -p tsconfig.json --noEmit
+	tsc -p examples/browser/page/tsconfig.json
 
 ## lint: the proto (buf lint) and the TypeScript (oxlint, type-aware; the rules are in .oxlintrc.json)
 lint: install

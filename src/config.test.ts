@@ -25,6 +25,7 @@ describe("loadConfig", () => {
       authSecret: "s",
       insecureDev: false,
       reflectionPublic: false,
+      corsOrigins: [],
       dataDir: path.resolve("data"),
       save: { debounceMs: 2000, maxDelayMs: 30000 },
       surreal: {
@@ -72,6 +73,7 @@ describe("loadConfig", () => {
       LISTEN_ADDR: "[::1]:0",
       SPOOKY_AUTH_SECRET: "secret with spaces",
       SSP_REFLECTION_PUBLIC: "1",
+      SSP_CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
       SAVE_DEBOUNCE_MS: "10",
       SAVE_MAX_DELAY_MS: "20",
       SURREALDB_URL: "wss://db.example:8000/rpc",
@@ -110,6 +112,7 @@ describe("loadConfig", () => {
       authSecret: "secret with spaces",
       insecureDev: false,
       reflectionPublic: true,
+      corsOrigins: ["https://app.example.com", "http://localhost:5173"],
       dataDir: "/tmp/ssp-data",
       save: { debounceMs: 10, maxDelayMs: 20 },
       surreal: { url: "wss://db.example:8000/rpc", embedded: false, user: "root", pass: "pw", namespace: "ns", database: "db" },
@@ -201,6 +204,32 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...DEV, SSP_REFLECTION_PUBLIC: "true" }).reflectionPublic).toBe(true);
     const err = errorOf({ ...DEV, SSP_REFLECTION_PUBLIC: "yes" });
     expect([err.variable, err.message]).toEqual(["SSP_REFLECTION_PUBLIC", 'invalid configuration: SSP_REFLECTION_PUBLIC must be 1 or 0, got "yes"']);
+  });
+
+  it("reads SSP_CORS_ORIGINS as a list of exact origins; empty means no CORS", () => {
+    expect(loadConfig({ ...DEV, SSP_CORS_ORIGINS: "" }).corsOrigins).toEqual([]);
+    expect(loadConfig({ ...DEV, SSP_CORS_ORIGINS: " , " }).corsOrigins).toEqual([]);
+    expect(loadConfig({ ...DEV, SSP_CORS_ORIGINS: "http://127.0.0.1:8080,http://127.0.0.1:8080, https://[::1]" }).corsOrigins).toEqual([
+      "http://127.0.0.1:8080",
+      "https://[::1]",
+    ]);
+    // Each would never equal a browser's Origin header, so it is refused rather than silently ignored.
+    for (const [entry, hint] of [
+      ["*", ""],
+      ["null", ""],
+      ["app.example.com", ""],
+      ["ftp://files.example.com", ""],
+      ["https://app.example.com/", ' (did you mean "https://app.example.com"?)'],
+      ["https://App.Example.com", ' (did you mean "https://app.example.com"?)'],
+      ["https://app.example.com:443", ' (did you mean "https://app.example.com"?)'],
+      ["https://app.example.com/path", ' (did you mean "https://app.example.com"?)'],
+    ] as const) {
+      const err = errorOf({ ...DEV, SSP_CORS_ORIGINS: `http://ok.example, ${entry}` });
+      expect([err.variable, err.message]).toEqual([
+        "SSP_CORS_ORIGINS",
+        `invalid configuration: SSP_CORS_ORIGINS must list origins like https://app.example.com or http://localhost:5173 (scheme, host and port only), got ${JSON.stringify(entry)}${hint}`,
+      ]);
+    }
   });
 
   it("refuses a header timeout longer than the request timeout", () => {

@@ -20,6 +20,8 @@ export interface Config {
   readonly insecureDev: boolean;
   /** SSP_REFLECTION_PUBLIC=1: gRPC server reflection answers without the bearer secret. */
   readonly reflectionPublic: boolean;
+  /** SSP_CORS_ORIGINS: origins (`scheme://host[:port]`) whose pages may call SSP; empty: no CORS. */
+  readonly corsOrigins: readonly string[];
   /** SPOOKY_DATA_DIR, absolute. */
   readonly dataDir: string;
   readonly save: {
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     authSecret,
     insecureDev,
     reflectionPublic: readFlag(env, "SSP_REFLECTION_PUBLIC"),
+    corsOrigins: readOrigins(env, "SSP_CORS_ORIGINS"),
     dataDir,
     save: {
       debounceMs: readInt(env, "SAVE_DEBOUNCE_MS", 2000, 0),
@@ -306,6 +309,29 @@ function readSurreal(env: Env, dataDir: string): Config["surreal"] {
 function readString(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/**
+ * A comma-separated list of origins, each exactly as a browser sends it in
+ * `Origin` (lower-case scheme and host, no default port, no path), since they
+ * are compared as text: anything else would never match, silently.
+ */
+function readOrigins(env: Env, name: string): string[] {
+  const entries = (readString(env, name) ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const entry of entries) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      if (url.protocol === "http:" || url.protocol === "https:") origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== entry) {
+      const hint = origin === undefined ? "" : ` (did you mean ${JSON.stringify(origin)}?)`;
+      throw new ConfigError(name, `must list origins like https://app.example.com or http://localhost:5173 (scheme, host and port only), got ${JSON.stringify(entry)}${hint}`);
+    }
+  }
+  return [...new Set(entries)];
 }
 
 function readFlag(env: Env, name: string): boolean {

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       surrealdb: withoutCredentials(config.surreal.url),
       data_dir: config.dataDir,
       journal: config.journal,
+      cors_origins: config.corsOrigins,
     },
     `SSP listening on ${server.url}`,
   );

@@ -14,6 +14,9 @@
  * service, or a subscriber and its client id); the handlers authorize each
  * call with that (authorize.ts) before doing any work.
  *
+ * CORS (cors.ts, SSP_CORS_ORIGINS) runs on every request at the HTTP layer,
+ * before routing and the gate, and answers preflights itself.
+ *
  * Interceptors, outermost first: request id → [extra interceptors, e.g.
  * telemetry] → access log → error mapping. Telemetry sits outside the access
  * log so that the access log line carries the span's trace id.
@@ -31,6 +34,7 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { DEFAULT_LIMITS, type Config, type TransportLimits } from "../config.js";
 import { accessLogInterceptor } from "./access-log.js";
+import { corsHandler } from "./cors.js";
 import { requireService } from "./authorize.js";
 import { authGate, type RequestGate } from "./auth.js";
 import type { Core, Readiness } from "./core.js";
@@ -50,7 +54,7 @@ import { sspVersion } from "./version.js";
 
 /** What the server needs from the configuration; limits not given take their defaults, reflection is private unless said. */
 export type ServerConfig = Pick<Config, "listen" | "authSecret" | "shutdownTimeoutMs"> &
-  Partial<Pick<Config, "maxBatchChanges" | "reflectionPublic">> & {
+  Partial<Pick<Config, "maxBatchChanges" | "reflectionPublic" | "corsOrigins">> & {
     readonly limits?: Partial<TransportLimits>;
   };
 
@@ -148,6 +152,7 @@ export async function startServer(
   });
 
   const routes = new Map<string, RouteHandler>([...healthRoutes(readiness), ...(options.routes ?? [])]);
+  const cors = corsHandler(config.corsOrigins ?? []);
 
   const handle = (req: HttpRequest, res: HttpResponse): void => {
     // Resolved here, not only in the interceptor, so every response carries it:
@@ -155,6 +160,8 @@ export async function startServer(
     const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
     req.headers[REQUEST_ID_HEADER] = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    // Before routing and before the gate: a preflight carries no credential.
+    if (cors?.(req, res) === "answered") return;
     const route = matchRoute(routes, req);
     if (route === undefined) {
       rpc(req, res);

@@ -19,6 +19,7 @@ export async function startTestServer(
   options: {
     secret?: string;
     reflectionPublic?: boolean;
+    corsOrigins?: string[];
     shutdownTimeoutMs?: number;
     limits?: Partial<TransportLimits>;
     maxBatchChanges?: number;
@@ -39,6 +40,7 @@ export async function startTestServer(
       listen: { host: "127.0.0.1", port: 0 },
       authSecret: options.secret,
       ...(options.reflectionPublic === undefined ? {} : { reflectionPublic: options.reflectionPublic }),
+      ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       maxBatchChanges: options.maxBatchChanges,
