@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RecordChange } from "../circuit/index.js";
-import type { WatchEvent, WatchRequest } from "../server/core.js";
+import type { WatchEvent, WatchRequest } from "./core-api.js";
 import { startRealCore, type RealCore } from "../../test/support/real-core.js";
 
 type Datasync = FileHandle["datasync"];

@@ -52,7 +52,7 @@ import type {
   SaveOutcome,
   WatchEvent,
   WatchRequest,
-} from "../server/core.js";
+} from "./core-api.js";
 import { DeliveryHaltedError, type DeltaHub, type WatchMessage } from "../streaming/index.js";
 import {
   ATTR_SSP_EDGE_OPERATIONS,

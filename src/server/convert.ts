@@ -27,7 +27,7 @@ import {
   type WatchDeltasResponseSchema,
 } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import type { Member, RecordChange, ViewDelta, ViewSpec, ViewSummary } from "../circuit/index.js";
-import type { EdgeState, WatchEvent, WatchRequest, WireObject } from "./core.js";
+import type { EdgeState, WatchEvent, WatchRequest, WireObject } from "../core/index.js";
 import { requireFiniteNumbers } from "./finite-numbers.js";
 import {
   checkBatchSize,

@@ -25,7 +25,7 @@ import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { DEFAULT_LIMITS, type Config, type TransportLimits } from "../config.js";
 import { accessLogInterceptor } from "./access-log.js";
 import { authGate, type RequestGate } from "./auth.js";
-import type { Core, Readiness } from "./core.js";
+import type { Core, Readiness } from "../core/index.js";
 import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { grpcCodeName } from "./grpc-code.js";

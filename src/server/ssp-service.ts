@@ -21,7 +21,7 @@ import {
   watchEventToProto,
   watchRequestFromProto,
 } from "./convert.js";
-import type { Core } from "./core.js";
+import type { Core } from "../core/index.js";
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./request-limits.js";
 
 export interface SspServiceOptions {

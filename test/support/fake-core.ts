@@ -3,7 +3,7 @@
  * records how it was called, so tests can check both directions of conversion.
  */
 import { parseRecordId, type RecordChange, type ViewSpec, type ViewState } from "../../src/circuit/index.js";
-import type { Core, Readiness, WatchEvent, WatchRequest } from "../../src/server/core.js";
+import type { Core, Readiness, WatchEvent, WatchRequest } from "../../src/core/index.js";
 
 export interface Call {
   readonly method: string;

@@ -1,7 +1,8 @@
 /**
  * The seam between the RPC layer and SSP's services. Handlers translate proto
  * messages to these plain types and call a Core; main.ts builds the Core from
- * the circuit, the edge writer, the journal and the delta hub.
+ * the circuit, the edge writer, the journal and the delta hub. It lives in
+ * src/core so that the server depends on the core's types, never the reverse.
  *
  * Every capability but `info` and `readiness` is optional: the server answers
  * UNIMPLEMENTED for an RPC whose capability is missing, never a fake success.
