@@ -6,7 +6,7 @@
  * at once.
  */
 import type { Member, ViewDelta, ViewSpec } from "../circuit/types.js";
-import { SurrealConnection } from "./connection.js";
+import { SurrealConnection } from "../surreal/index.js";
 import { EdgeWriter, type RetryPolicy } from "./edge-writer.js";
 import { loadMigrations, migrate } from "./migrations.js";
 import { ingestOp, memberRefs, registerOp, viewMeta } from "./ops.js";
