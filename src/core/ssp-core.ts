@@ -39,7 +39,7 @@ import {
   type ViewState,
 } from "../circuit/index.js";
 import type { EdgeStore, SetAsideEntry } from "../edges/index.js";
-import { JournalError, type Journal, type Snapshotter } from "../persistence/index.js";
+import { JournalError, type Journal, type Snapshotter, type SourcePositions } from "../persistence/index.js";
 import type {
   Core,
   CoreInfo,
@@ -148,13 +148,13 @@ export class SspCore implements Core {
   }
 
   /**
-   * The state and the journal position it covers, captured together (for the
+   * The state and the source positions it covers, captured together (for the
    * snapshotter): the journal assigns a position when an entry is appended, in
    * the same synchronous step that applied it to the circuit.
    */
-  capture(): { state: CircuitSnapshot; journalPosition: number } {
+  capture(): { state: CircuitSnapshot; positions: SourcePositions } {
     const { circuit, journal, journalPosition } = this.parts;
-    return { state: circuit.exportState(), journalPosition: journal?.lastAppendedPosition ?? journalPosition };
+    return { state: circuit.exportState(), positions: { journal: journal?.lastAppendedPosition ?? journalPosition } };
   }
 
   async ingest(changes: readonly RecordChange[]): Promise<IngestOutcome> {

@@ -49,6 +49,7 @@ export {
   type LoadedSnapshot,
   type SavedSnapshot,
   type SnapshotContents,
+  type SourcePositions,
 } from "./snapshot-file.js";
 export {
   DEFAULT_SAVE_DEBOUNCE_MS,
