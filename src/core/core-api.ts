@@ -10,9 +10,9 @@
  * gRPC code name, as the circuit's CircuitError does) and a message a person can
  * act on; the server maps it. Anything else becomes INTERNAL and is logged.
  */
+import type { WatchMessage } from "../streaming/index.js";
 import type {
   IngestResult,
-  Member,
   RecordChange,
   ViewDelta,
   ViewSpec,
@@ -57,28 +57,8 @@ export interface WatchRequest {
   readonly includeRecords: boolean;
 }
 
-/** One message of a WatchDeltas stream. */
-export type WatchEvent =
-  | {
-      readonly kind: "snapshot";
-      readonly viewId: string;
-      readonly sequence: number;
-      readonly members: readonly Member[];
-      /** Bodies by record id text, only when the request asked for records. */
-      readonly records?: ReadonlyMap<string, WireObject> | undefined;
-      /** True when a resume cursor could not be honoured and this is a fresh start. */
-      readonly reset: boolean;
-      /** The incarnation the sequence belongs to. */
-      readonly incarnation: string;
-    }
-  | {
-      readonly kind: "delta";
-      readonly delta: ViewDelta;
-      /** Bodies by record id text (never for DELETED), only when asked for. */
-      readonly records?: ReadonlyMap<string, WireObject> | undefined;
-    }
-  | { readonly kind: "closed"; readonly viewId: string; readonly sequence: number }
-  | { readonly kind: "heartbeat"; readonly at: number };
+/** One message of a WatchDeltas stream: the delta hub's own (one type from the hub to the wire). */
+export type { WatchMessage } from "../streaming/index.js";
 
 export interface SaveOutcome {
   readonly bytes: number;
@@ -127,7 +107,7 @@ export interface Core {
    * The stream of one WatchDeltas call. It ends when `signal` aborts (client
    * gone or server shutting down); throwing ends the stream with that error.
    */
-  watch?(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  watch?(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchMessage>;
   save?(): Promise<SaveOutcome>;
   resyncEdges?(viewId?: string): Promise<ResyncOutcome>;
   info(): Awaitable<CoreInfo>;

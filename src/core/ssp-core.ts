@@ -50,7 +50,6 @@ import type {
   RegisterOutcome,
   ResyncOutcome,
   SaveOutcome,
-  WatchEvent,
   WatchRequest,
 } from "./core-api.js";
 import { DeliveryHaltedError, type DeltaHub, type WatchMessage } from "../streaming/index.js";
@@ -321,7 +320,7 @@ export class SspCore implements Core {
     return views;
   }
 
-  async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+  async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchMessage> {
     this.assertJournalWritable();
     const position = this.appliedPosition();
     let stream: AsyncIterable<WatchMessage>;
@@ -344,7 +343,7 @@ export class SspCore implements Core {
     }
     for await (const message of stream) {
       if (message.kind === "snapshot") addSpanEvent(EVENT_STREAM_SNAPSHOT, { [ATTR_SSP_VIEW_ID]: message.viewId });
-      yield this.toWatchEvent(message);
+      yield message;
     }
   }
 
@@ -529,22 +528,6 @@ export class SspCore implements Core {
       metrics.recordIngest(table, change.op.toLowerCase() as IngestOp, each);
     }
     for (let i = 0; i < stale; i++) metrics.recordStaleIngest();
-  }
-
-  private toWatchEvent(message: WatchMessage): WatchEvent {
-    if (message.kind !== "delta") return message;
-    const records = new Map<string, NonNullable<(typeof message.deltas)[number]["record"]>>();
-    for (const delta of message.deltas) if (delta.record !== undefined) records.set(delta.id.text, delta.record);
-    return {
-      kind: "delta",
-      delta: {
-        viewId: message.viewId,
-        clientId: message.clientId,
-        sequence: message.sequence,
-        deltas: message.deltas.map(({ id, event, version }) => ({ id, event, version })),
-      },
-      records: records.size === 0 ? undefined : records,
-    };
   }
 }
 

@@ -18,7 +18,7 @@ import {
   viewIdFromProto,
   viewInfoToProto,
   viewSpecFromProto,
-  watchEventToProto,
+  watchMessageToProto,
   watchRequestFromProto,
 } from "./convert.js";
 import type { Core } from "../core/index.js";
@@ -113,7 +113,7 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
     async *watchDeltas(req, ctx) {
       const watch = need("watch", "WatchDeltas");
       const events = watch(watchRequestFromProto(req), ctx.signal);
-      for await (const event of abortable(events, ctx.signal)) yield watchEventToProto(event);
+      for await (const event of abortable(events, ctx.signal)) yield watchMessageToProto(event);
     },
 
     async save() {
