@@ -18,7 +18,7 @@ import { Snapshotter, endIncarnation, recover, startIncarnation } from "../persi
 import { DeltaHub } from "../streaming/index.js";
 import type { Telemetry } from "../telemetry/index.js";
 import { applyToCircuit, type Mutation } from "./mutation.js";
-import { SspCore, allViews } from "./ssp-core.js";
+import { SspCore, allViews, declareViewTables } from "./ssp-core.js";
 import { circuitViewSource } from "./view-source.js";
 
 export interface CoreOptions {
@@ -48,6 +48,7 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
       logger.error({ err, position, kind: entry.kind }, "journal entry failed to replay");
     }
   }
+  for (const view of circuit.listViews()) declareViewTables(circuit, telemetry, view.spec.id);
   const journalPosition = recovered.entries.at(-1)?.position ?? recovered.snapshotPosition;
   const restored = recovered.state !== undefined || recovered.entries.length > 0;
   logger.info(

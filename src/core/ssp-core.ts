@@ -250,6 +250,11 @@ export class SspCore implements Core {
   private applyLive<M extends Mutation>(mutation: M): EffectOf<M["kind"]> {
     const { circuit, telemetry, viewLimits } = this.parts;
     const mode = { kind: "live", viewLimits } as const;
+    if (mutation.kind === "register") {
+      const effect = applyToCircuit(circuit, mutation, mode);
+      declareViewTables(circuit, telemetry, mutation.spec.id);
+      return effect;
+    }
     if (mutation.kind !== "ingest") return applyToCircuit(circuit, mutation, mode);
     const started = performance.now();
     const effect = telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, (span) => {
@@ -545,6 +550,14 @@ function describeSetAside(entries: readonly SetAsideEntry[]): string {
     `${entries.length} edge write${entries.length === 1 ? "" : "s"} refused by SurrealDB and set aside; ` +
     `edges of ${which} are stale until ResyncEdges repairs them; last refusal: ${entries.at(-1)?.reason ?? ""}`
   );
+}
+
+/**
+ * Exports `ssp_ingest_total` at zero for the tables a view reads (on registration
+ * and on restore), so alerts on them work before their first ingest.
+ */
+export function declareViewTables(circuit: Circuit, telemetry: Telemetry, viewId: string): void {
+  for (const table of circuit.tablesOf(viewId)) telemetry.metrics.declareTable(table);
 }
 
 /** Every view with its membership, for a full resync. */
