@@ -4,4 +4,4 @@ export { loadMigrations, migrate, migrationsDir, SchemaTooNewError, type Migrati
 export type { RetryPolicy } from "./edge-writer.js";
 export type { SetAsideEntry, ViewScope } from "./outbox.js";
 export { isPermanentFailure } from "./permanent-errors.js";
-export type { EdgeDatabase, EdgeLogger, EdgeMetric, EdgeOperation, ResyncResult, WriteStatus } from "./types.js";
+export type { EdgeDatabase, EdgeLogger, EdgeMetric, EdgeStatementKind, ResyncResult, WriteStatus } from "./types.js";

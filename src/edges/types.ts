@@ -89,12 +89,16 @@ export type EdgeLogger = SurrealLogger;
 
 export { silentLogger };
 
-/** Edge-level operation names, as `ssp_edge_operations_total{operation}` labels them. */
-export type EdgeOperation = "relate" | "delete" | "metadata" | "unregister" | "reset" | "resync";
+/**
+ * The kinds of statement an edge transaction commits (EdgeStoreStats.edgeOperations).
+ * Not the `operation` label of `ssp_edge_operations_total`: that one counts
+ * membership changes (create, update, delete; telemetry's EdgeOperation).
+ */
+export type EdgeStatementKind = "relate" | "delete" | "metadata" | "unregister" | "reset" | "resync";
 
 export type EdgeMetric =
-  /** Counted when the transaction holding them commits. */
-  | { readonly kind: "edgeOperations"; readonly operation: EdgeOperation; readonly count: number }
+  /** Statements counted when the transaction holding them commits. */
+  | { readonly kind: "edgeOperations"; readonly operation: EdgeStatementKind; readonly count: number }
   /** One `db.query` call: its duration and whether it succeeded. */
   | { readonly kind: "roundTrip"; readonly seconds: number; readonly ok: boolean }
   /** The outbox backlog changed. */
