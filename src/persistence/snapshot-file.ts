@@ -193,7 +193,7 @@ function decode<S>(data: Buffer): SnapshotContents<S> | string {
   }
   if (version === STATE_ONLY_FORMAT_VERSION) return { state: payload as S, positions: { journal: Number(position) } };
   const envelope = payload as { positions?: { journal?: unknown }; state?: unknown } | null;
-  if (typeof envelope !== "object" || envelope === null || !("state" in envelope) || typeof envelope.positions !== "object") {
+  if (typeof envelope !== "object" || envelope === null || !("state" in envelope) || typeof envelope.positions !== "object" || envelope.positions === null) {
     return "payload has no positions and state";
   }
   if (envelope.positions.journal !== Number(position)) {

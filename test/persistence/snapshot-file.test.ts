@@ -80,6 +80,14 @@ describe("snapshot file", () => {
     expect((await expectUnusable(file)).problem).toMatch(/journal position 4 differs from the header's 3/);
   });
 
+  it("refuses a version-2 payload without positions and state, as unusable", async () => {
+    const file = await snapshotFile();
+    for (const payload of ['{"state":{}}', '{"positions":null,"state":{}}', "[1]", "null"]) {
+      await writeFile(file, withHeader(2, 0, Buffer.from(payload, "utf8")));
+      expect((await expectUnusable(file)).problem, payload).toBe("payload has no positions and state");
+    }
+  });
+
   it("returns nothing when there is no snapshot yet", async () => {
     expect(await loadSnapshot(await snapshotFile())).toBeUndefined();
   });
