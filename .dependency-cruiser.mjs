@@ -41,12 +41,7 @@ export default {
       from: { path: "^src/([^/]+)" },
       to: {
         path: "^src/[^/]+/",
-        pathNot: [
-          "^src/$1/",
-          "^src/[^/]+/index\\.ts$",
-          // The Core interface, which src/core implements: issue 22 moves it into src/core. Delete this line then.
-          "^src/server/core\\.ts$",
-        ],
+        pathNot: ["^src/$1/", "^src/[^/]+/index\\.ts$"],
       },
     },
     {

@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadMigrations, migrate, SurrealConnection } from "../../src/edges/index.js";
+import { loadMigrations, migrate } from "../../src/edges/index.js";
+import { SurrealConnection } from "../../src/surreal/index.js";
 import { compileTransaction, planBlindOps } from "../../src/edges/transaction.js";
 import type { EdgeOp } from "../../src/edges/types.js";
 import { closedLoop, type LoadResult } from "./service-load.js";

@@ -13,7 +13,8 @@
  */
 import path from "node:path";
 import type { ViewDelta } from "../../gen/spooky/ssp/v1/ssp_pb.js";
-import { loadMigrations, migrate, SurrealConnection } from "../../src/edges/index.js";
+import { loadMigrations, migrate } from "../../src/edges/index.js";
+import { SurrealConnection } from "../../src/surreal/index.js";
 import { readEdges } from "../../test/edges/fixtures.js";
 import { machineInfo } from "../engine/machine.js";
 import { percentile } from "../engine/stats.js";

@@ -346,6 +346,23 @@ export class Circuit {
     // nextSequence survives: views registered after a reset must not reuse old cursors.
   }
 
+  /**
+   * The tables a view's query reads: its FROM and its subqueries' (records it
+   * reaches through links are not known before they are ingested). Empty for an
+   * unknown id.
+   */
+  tablesOf(id: string): string[] {
+    const view = this.views.get(id);
+    if (!view) return [];
+    const tables = new Set<string>();
+    const visit = (plan: QueryPlan): void => {
+      tables.add(plan.table);
+      for (const sub of plan.subqueries) visit(sub);
+    };
+    visit(view.plan);
+    return [...tables];
+  }
+
   getView(id: string): ViewState | undefined {
     const view = this.views.get(id);
     return view ? this.stateOf(view) : undefined;

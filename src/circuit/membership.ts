@@ -5,8 +5,10 @@
  *
  * During an ingest the first touch of an id records what the view held before
  * (member? which version?), so the batch's net delta is computed at the end by
- * comparing with what it holds after — whatever happened in between.
+ * comparing with what it holds after — whatever happened in between: the
+ * composition of the batch's changes to the record (delta.ts).
  */
+import { netDelta } from "./delta.js";
 import type { Delta } from "./types.js";
 import type { RecordId } from "./record-id.js";
 import { sortFew } from "./sort-few.js";
@@ -146,15 +148,10 @@ export class Membership {
     this.touchedByText = undefined;
     if (!touched) return [];
     const out: Delta[] = [];
-    for (const before of touched) {
-      const id = before.id;
-      if (before.now) {
-        const version = this.host.versionOf(id);
-        if (!before.member) out.push({ id, event: "CREATED", version });
-        else if (before.version !== version) out.push({ id, event: "UPDATED", version });
-      } else if (before.member) {
-        out.push({ id: before.id, event: "DELETED", version: before.version });
-      }
+    for (const held of touched) {
+      // The batch's changes to the id compose to one: from what the view held first to what it holds now (delta.ts).
+      const delta = netDelta(held.id, held.member, held.version, held.now, held.now ? this.host.versionOf(held.id) : 0);
+      if (delta !== undefined) out.push(delta);
     }
     return sortFew(out, byRecordId);
   }

@@ -17,8 +17,8 @@ import { openEdgeStore, type EdgeDatabase } from "../edges/index.js";
 import { Snapshotter, endIncarnation, recover, startIncarnation } from "../persistence/index.js";
 import { DeltaHub } from "../streaming/index.js";
 import type { Telemetry } from "../telemetry/index.js";
-import { replayEntry, type JournalEntry } from "./journal-entry.js";
-import { SspCore, allViews } from "./ssp-core.js";
+import { applyToCircuit, type Mutation } from "./mutation.js";
+import { SspCore, allViews, declareViewTables } from "./ssp-core.js";
 import { circuitViewSource } from "./view-source.js";
 
 export interface CoreOptions {
@@ -30,7 +30,7 @@ export interface CoreOptions {
 
 export async function createCore(config: Config, logger: Logger, telemetry: Telemetry, options: CoreOptions = {}): Promise<SspCore> {
   const parser = options.parser ?? sharedParser;
-  const recovered = await recover<CircuitSnapshot, JournalEntry>({
+  const recovered = await recover<CircuitSnapshot, Mutation>({
     dir: config.dataDir,
     ifCorrupt: config.startEmptyOnCorrupt ? "start-empty" : "throw",
     onTornTail: (problem) => logger.warn({ problem }, "dropped a torn last journal record (a crash mid-write)"),
@@ -41,13 +41,14 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
   const circuit = recovered.state === undefined ? new Circuit({ parser }) : Circuit.fromSnapshot(recovered.state, { parser });
   for (const { position, entry } of recovered.entries) {
     try {
-      replayEntry(circuit, entry);
+      applyToCircuit(circuit, entry, { kind: "replay" });
     } catch (err) {
       // Only acknowledged mutations are journalled and the circuit is deterministic,
       // so this means a bug; the rest of the journal still applies.
       logger.error({ err, position, kind: entry.kind }, "journal entry failed to replay");
     }
   }
+  for (const view of circuit.listViews()) declareViewTables(circuit, telemetry, view.spec.id);
   const journalPosition = recovered.entries.at(-1)?.position ?? recovered.snapshotPosition;
   const restored = recovered.state !== undefined || recovered.entries.length > 0;
   logger.info(

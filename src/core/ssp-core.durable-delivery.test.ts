@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RecordChange } from "../circuit/index.js";
-import type { WatchEvent, WatchRequest } from "../server/core.js";
+import type { WatchMessage, WatchRequest } from "./core-api.js";
 import { startRealCore, type RealCore } from "../../test/support/real-core.js";
 
 type Datasync = FileHandle["datasync"];
@@ -89,12 +89,12 @@ async function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<boolea
   return settled;
 }
 
-function summary(event: WatchEvent): string {
+function summary(event: WatchMessage): string {
   switch (event.kind) {
     case "snapshot":
       return `snapshot@${event.sequence}${event.reset ? " reset" : ""} [${event.members.map((m) => m.id.text).join(" ")}]`;
     case "delta":
-      return `delta@${event.delta.sequence} [${event.delta.deltas.map((d) => `${d.event} ${d.id.text}`).join(" ")}]`;
+      return `delta@${event.sequence} [${event.deltas.map((d) => `${d.event} ${d.id.text}`).join(" ")}]`;
     default:
       return event.kind;
   }
@@ -123,7 +123,7 @@ describe("the core delivers only durable state", () => {
 
   it("gives no stream a delta before the journal's fsync of its mutation completes", async () => {
     const stream = real.core.watch(watchRequest(), streams.signal)[Symbol.asyncIterator]();
-    expect(summary((await stream.next()).value as WatchEvent)).toBe("snapshot@1 [item:1]");
+    expect(summary((await stream.next()).value as WatchMessage)).toBe("snapshot@1 [item:1]");
 
     fsync.hold();
     const ingest = real.core.ingest([create(2)]);
@@ -133,7 +133,7 @@ describe("the core delivers only durable state", () => {
     expect(await settlesWithin(ingest, 0)).toBe(false);
 
     fsync.release();
-    expect(summary((await next).value as WatchEvent)).toBe("delta@2 [CREATED item:2]");
+    expect(summary((await next).value as WatchMessage)).toBe("delta@2 [CREATED item:2]");
     expect((await ingest).views.map((v) => v.sequence)).toEqual([2]);
   });
 
@@ -146,7 +146,7 @@ describe("the core delivers only durable state", () => {
     expect(await settlesWithin(first, 100)).toBe(false);
 
     fsync.release();
-    expect(summary((await first).value as WatchEvent)).toBe("snapshot@2 [item:1 item:2]");
+    expect(summary((await first).value as WatchMessage)).toBe("snapshot@2 [item:1 item:2]");
     await ingest;
   });
 
@@ -159,7 +159,7 @@ describe("the core delivers only durable state", () => {
     expect(await settlesWithin(first, 100)).toBe(false);
 
     fsync.release();
-    expect(summary((await first).value as WatchEvent)).toBe("delta@2 [CREATED item:2]");
+    expect(summary((await first).value as WatchMessage)).toBe("delta@2 [CREATED item:2]");
     await ingest;
   });
 

@@ -39,7 +39,7 @@ import {
   type ViewState,
 } from "../circuit/index.js";
 import type { EdgeStore, SetAsideEntry } from "../edges/index.js";
-import { JournalError, type Journal, type Snapshotter } from "../persistence/index.js";
+import { JournalError, type Journal, type Snapshotter, type SourcePositions } from "../persistence/index.js";
 import type {
   Core,
   CoreInfo,
@@ -50,9 +50,8 @@ import type {
   RegisterOutcome,
   ResyncOutcome,
   SaveOutcome,
-  WatchEvent,
   WatchRequest,
-} from "../server/core.js";
+} from "./core-api.js";
 import { DeliveryHaltedError, type DeltaHub, type WatchMessage } from "../streaming/index.js";
 import {
   ATTR_SSP_EDGE_OPERATIONS,
@@ -70,7 +69,7 @@ import {
   type Telemetry,
 } from "../telemetry/index.js";
 import { checkChanges, checkViewSpec, type InputLimits } from "./input-limits.js";
-import type { JournalEntry } from "./journal-entry.js";
+import { applyToCircuit, unknownMutation, type CircuitEffect, type EffectOf, type Mutation } from "./mutation.js";
 import { journalUnavailable, reasonOf, snapshotFailed } from "./storage-errors.js";
 import { WriterQueue } from "./writer-queue.js";
 
@@ -79,7 +78,7 @@ export interface CoreParts {
   readonly edges: EdgeStore;
   readonly hub: DeltaHub;
   /** Undefined when the journal is switched off (SSP_JOURNAL=0). */
-  readonly journal: Journal<JournalEntry> | undefined;
+  readonly journal: Journal<Mutation> | undefined;
   readonly snapshotter: Snapshotter<CircuitSnapshot>;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
@@ -103,14 +102,6 @@ export interface CoreParts {
 
 /** Times a registration waits for a restarting parser before answering UNAVAILABLE. */
 const PARSER_WAITS = 3;
-
-/** What a mutation task hands back: its result and the completions to await. */
-interface Applied<T> {
-  readonly result: T;
-  readonly edgeWrite: Promise<EdgeState> | undefined;
-  /** Tells the hub, with the mutation's journal position (run right after the append). */
-  readonly announce: (position: number) => void;
-}
 
 type EdgeCounts = Record<EdgeOperation, number>;
 
@@ -156,31 +147,18 @@ export class SspCore implements Core {
   }
 
   /**
-   * The state and the journal position it covers, captured together (for the
+   * The state and the source positions it covers, captured together (for the
    * snapshotter): the journal assigns a position when an entry is appended, in
    * the same synchronous step that applied it to the circuit.
    */
-  capture(): { state: CircuitSnapshot; journalPosition: number } {
+  capture(): { state: CircuitSnapshot; positions: SourcePositions } {
     const { circuit, journal, journalPosition } = this.parts;
-    return { state: circuit.exportState(), journalPosition: journal?.lastAppendedPosition ?? journalPosition };
+    return { state: circuit.exportState(), positions: { journal: journal?.lastAppendedPosition ?? journalPosition } };
   }
 
   async ingest(changes: readonly RecordChange[]): Promise<IngestOutcome> {
-    const { circuit, edges, hub, telemetry } = this.parts;
-    checkChanges(changes, this.parts.inputLimits);
-    const { result, edges: edgeState } = await this.mutate({ kind: "ingest", changes }, () => {
-      const started = performance.now();
-      const result = telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, (span) => {
-        const r = circuit.ingest(changes);
-        span.setAttribute(ATTR_SSP_VIEWS_AFFECTED, r.views.length);
-        return r;
-      });
-      this.recordIngest(changes, result.stale, (performance.now() - started) / 1000);
-      const edgeWrite =
-        result.views.length === 0 ? undefined : this.writeEdges(countDeltas(result.views), () => edges.applyIngest(result.views));
-      return { result, edgeWrite, announce: (position) => hub.publish(result.views, position) };
-    });
-    return { ...result, edges: edgeState };
+    const { effect, edges } = await this.apply({ kind: "ingest", changes });
+    return { ...effect.result, edges };
   }
 
   async registerView(spec: ViewSpec): Promise<RegisterOutcome> {
@@ -190,51 +168,141 @@ export class SspCore implements Core {
     for (let wait = 1; ; wait++) {
       await parser.whenReady();
       try {
-        return await this.register(spec);
+        const { effect, edges } = await this.apply({ kind: "register", spec });
+        return { view: effect.result.view, replaced: effect.result.replaced, edges };
       } catch (err) {
         if (!(err instanceof CircuitError && err.code === "UNAVAILABLE" && parser.health().state === "restarting" && wait < PARSER_WAITS)) throw err;
       }
     }
   }
 
-  private async register(spec: ViewSpec): Promise<RegisterOutcome> {
-    const { circuit, edges, hub, viewLimits } = this.parts;
-    checkViewSpec(spec, this.parts.inputLimits);
-    const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
-      const result = circuit.registerView(spec, viewLimits);
-      const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
-      const edgeWrite = this.writeEdges(counts, () => edges.applyRegister(spec, result.view.members, result.replaced));
-      return { result, edgeWrite, announce: (position) => hub.viewRegistered(spec.id, spec.clientId, result.replaced, position) };
-    });
-    return { view: result.view, replaced: result.replaced, edges: edgeState };
-  }
-
   async unregisterView(id: string): Promise<EdgesOutcome> {
-    const { circuit, edges, hub } = this.parts;
-    const { edges: edgeState } = await this.mutate({ kind: "unregister", id }, () => {
-      const result = circuit.unregisterView(id);
-      const counts = { ...NO_OPERATIONS, delete: result.view.members.length };
-      return {
-        result,
-        edgeWrite: this.writeEdges(counts, () => edges.applyUnregister(id)),
-        announce: (position) => hub.viewUnregistered(id, result.view.sequence, position),
-      };
-    });
-    return { edges: edgeState };
+    const { edges } = await this.apply({ kind: "unregister", id });
+    return { edges };
   }
 
   async reset(): Promise<EdgesOutcome> {
-    const { circuit, edges, hub } = this.parts;
-    const { edges: edgeState } = await this.mutate({ kind: "reset" }, () => {
-      const removed = circuit.listViews().reduce((sum, view) => sum + view.memberCount, 0);
-      circuit.reset();
-      return {
-        result: undefined,
-        edgeWrite: this.writeEdges({ ...NO_OPERATIONS, delete: removed }, () => edges.applyReset()),
-        announce: (position) => hub.reset(position),
-      };
+    const { edges } = await this.apply({ kind: "reset" });
+    return { edges };
+  }
+
+  /**
+   * The one path of a live mutation, whoever produced it. In the writer queue,
+   * synchronously: refuse if the journal has failed; apply to the circuit (which
+   * validates first and throws before changing anything); start the edge write;
+   * append to the journal (only once the circuit accepted it, so a refused
+   * mutation leaves no trace); tell the hub with the journal position; schedule
+   * a snapshot. Then, outside the queue: resolves once the mutation is durable
+   * and its edge writes are committed (or in the outbox).
+   */
+  async apply<M extends Mutation>(mutation: M): Promise<{ effect: EffectOf<M["kind"]>; edges: EdgeState }> {
+    const { journal, snapshotter, telemetry } = this.parts;
+    this.checkInput(mutation);
+    const { effect, edgeWrite, durable } = await this.queue.run(() => {
+      // A broken journal can make nothing durable: refuse before touching any state.
+      this.assertJournalWritable();
+      const effect = this.applyLive(mutation);
+      const edgeWrite = this.writeEdgesOf(effect);
+      let durable: Promise<unknown> | undefined;
+      let position = 0;
+      if (journal !== undefined) {
+        const before = journal.lastAppendedPosition;
+        durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(mutation));
+        this.track(durable);
+        // A refused append (a failed journal) takes no position: never deliver it; the hub is halted next.
+        position = journal.lastAppendedPosition > before ? journal.lastAppendedPosition : Number.POSITIVE_INFINITY;
+      }
+      this.announce(effect, position);
+      snapshotter.schedule();
+      return { effect, edgeWrite, durable };
     });
-    return { edges: edgeState };
+    const written = durable?.catch((error: unknown) => {
+      // Not durable, so not acknowledged. The circuit already holds the mutation;
+      // reads are refused from now on, and a restart recovers without it.
+      if (!(error instanceof JournalError)) throw error;
+      if (!this.journalFailureLogged) {
+        this.journalFailureLogged = true;
+        this.parts.logger.error({ err: error }, "journal write failed: mutations and reads are refused, and readiness fails, until SSP restarts");
+      }
+      throw journalUnavailable(error);
+    });
+    const [edges] = await Promise.all([edgeWrite ?? Promise.resolve<EdgeState>("none"), written]);
+    return { effect, edges };
+  }
+
+  /** Size limits, checked before a mutation enters the writer queue. */
+  private checkInput(mutation: Mutation): void {
+    const { inputLimits } = this.parts;
+    switch (mutation.kind) {
+      case "ingest":
+        return checkChanges(mutation.changes, inputLimits);
+      case "register":
+        return checkViewSpec(mutation.spec, inputLimits);
+      case "unregister":
+      case "reset":
+        return;
+      default:
+        return unknownMutation(mutation);
+    }
+  }
+
+  /** Applies a live mutation to the circuit; an ingest under its span, and counted. */
+  private applyLive<M extends Mutation>(mutation: M): EffectOf<M["kind"]> {
+    const { circuit, telemetry, viewLimits } = this.parts;
+    const mode = { kind: "live", viewLimits } as const;
+    if (mutation.kind === "register") {
+      const effect = applyToCircuit(circuit, mutation, mode);
+      declareViewTables(circuit, telemetry, mutation.spec.id);
+      return effect;
+    }
+    if (mutation.kind !== "ingest") return applyToCircuit(circuit, mutation, mode);
+    const started = performance.now();
+    const effect = telemetry.withSpan(SPAN_CIRCUIT_INGEST, undefined, (span) => {
+      const applied = applyToCircuit(circuit, { kind: "ingest", changes: mutation.changes }, mode);
+      span.setAttribute(ATTR_SSP_VIEWS_AFFECTED, applied.result.views.length);
+      return applied;
+    });
+    this.recordIngest(mutation.changes, effect.result.stale, (performance.now() - started) / 1000);
+    return effect as EffectOf<M["kind"]>;
+  }
+
+  /** Starts the mutation's edge writes (undefined: it has none). */
+  private writeEdgesOf(effect: CircuitEffect): Promise<EdgeState> | undefined {
+    const { edges } = this.parts;
+    switch (effect.kind) {
+      case "ingest": {
+        const { views } = effect.result;
+        return views.length === 0 ? undefined : this.writeEdges(countDeltas(views), () => edges.applyIngest(views));
+      }
+      case "register": {
+        const { spec, result } = effect;
+        const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
+        return this.writeEdges(counts, () => edges.applyRegister(spec, result.view.members, result.replaced));
+      }
+      case "unregister":
+        return this.writeEdges({ ...NO_OPERATIONS, delete: effect.result.view.members.length }, () => edges.applyUnregister(effect.id));
+      case "reset":
+        return this.writeEdges({ ...NO_OPERATIONS, delete: effect.removed }, () => edges.applyReset());
+      default:
+        return unknownMutation(effect);
+    }
+  }
+
+  /** Tells the hub, with the mutation's journal position (run right after the append). */
+  private announce(effect: CircuitEffect, position: number): void {
+    const { hub } = this.parts;
+    switch (effect.kind) {
+      case "ingest":
+        return hub.publish(effect.result.views, position);
+      case "register":
+        return hub.viewRegistered(effect.spec.id, effect.spec.clientId, effect.result.replaced, position);
+      case "unregister":
+        return hub.viewUnregistered(effect.id, effect.result.view.sequence, position);
+      case "reset":
+        return hub.reset(position);
+      default:
+        return unknownMutation(effect);
+    }
   }
 
   /**
@@ -257,7 +325,7 @@ export class SspCore implements Core {
     return views;
   }
 
-  async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+  async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchMessage> {
     this.assertJournalWritable();
     const position = this.appliedPosition();
     let stream: AsyncIterable<WatchMessage>;
@@ -282,7 +350,7 @@ export class SspCore implements Core {
     }
     for await (const message of stream) {
       if (message.kind === "snapshot") addSpanEvent(EVENT_STREAM_SNAPSHOT, { [ATTR_SSP_VIEW_ID]: message.viewId });
-      yield this.toWatchEvent(message);
+      yield message;
     }
   }
 
@@ -390,45 +458,6 @@ export class SspCore implements Core {
     await edges.close();
   }
 
-  /**
-   * Runs one mutation in the writer queue: `apply` changes the circuit and starts
-   * the edge write; the entry goes to the journal only once `apply` succeeded, so
-   * a rejected mutation leaves no trace. Resolves when the entry is durable and
-   * the edge writes are committed (or in the outbox).
-   */
-  private async mutate<T>(entry: JournalEntry, apply: () => Applied<T>): Promise<{ result: T; edges: EdgeState }> {
-    const { journal, snapshotter, telemetry } = this.parts;
-    const { applied, durable } = await this.queue.run(() => {
-      // A broken journal can make nothing durable: refuse before touching any state.
-      this.assertJournalWritable();
-      const applied = apply();
-      let durable: Promise<unknown> | undefined;
-      let position = 0;
-      if (journal !== undefined) {
-        const before = journal.lastAppendedPosition;
-        durable = telemetry.withSpan(SPAN_JOURNAL_APPEND, undefined, () => journal.append(entry));
-        this.track(durable);
-        // A refused append (a failed journal) takes no position: never deliver it; the hub is halted next.
-        position = journal.lastAppendedPosition > before ? journal.lastAppendedPosition : Number.POSITIVE_INFINITY;
-      }
-      applied.announce(position);
-      snapshotter.schedule();
-      return { applied, durable };
-    });
-    const written = durable?.catch((error: unknown) => {
-      // Not durable, so not acknowledged. The circuit already holds the mutation;
-      // reads are refused from now on, and a restart recovers without it.
-      if (!(error instanceof JournalError)) throw error;
-      if (!this.journalFailureLogged) {
-        this.journalFailureLogged = true;
-        this.parts.logger.error({ err: error }, "journal write failed: mutations and reads are refused, and readiness fails, until SSP restarts");
-      }
-      throw journalUnavailable(error);
-    });
-    const [edges] = await Promise.all([applied.edgeWrite ?? Promise.resolve<EdgeState>("none"), written]);
-    return { result: applied.result, edges };
-  }
-
   /** Throws UNAVAILABLE once the journal has failed: the state may hold mutations it could not make durable. */
   private assertJournalWritable(): void {
     const failure = this.parts.journal?.failure;
@@ -507,22 +536,6 @@ export class SspCore implements Core {
     }
     for (let i = 0; i < stale; i++) metrics.recordStaleIngest();
   }
-
-  private toWatchEvent(message: WatchMessage): WatchEvent {
-    if (message.kind !== "delta") return message;
-    const records = new Map<string, NonNullable<(typeof message.deltas)[number]["record"]>>();
-    for (const delta of message.deltas) if (delta.record !== undefined) records.set(delta.id.text, delta.record);
-    return {
-      kind: "delta",
-      delta: {
-        viewId: message.viewId,
-        clientId: message.clientId,
-        sequence: message.sequence,
-        deltas: message.deltas.map(({ id, event, version }) => ({ id, event, version })),
-      },
-      records: records.size === 0 ? undefined : records,
-    };
-  }
 }
 
 /** The readiness detail for writes set aside: how many, which views are stale, why, and the fix. */
@@ -539,6 +552,14 @@ function describeSetAside(entries: readonly SetAsideEntry[]): string {
     `${entries.length} edge write${entries.length === 1 ? "" : "s"} refused by SurrealDB and set aside; ` +
     `edges of ${which} are stale until ResyncEdges repairs them; last refusal: ${entries.at(-1)?.reason ?? ""}`
   );
+}
+
+/**
+ * Exports `ssp_ingest_total` at zero for the tables a view reads (on registration
+ * and on restore), so alerts on them work before their first ingest.
+ */
+export function declareViewTables(circuit: Circuit, telemetry: Telemetry, viewId: string): void {
+  for (const table of circuit.tablesOf(viewId)) telemetry.metrics.declareTable(table);
 }
 
 /** Every view with its membership, for a full resync. */

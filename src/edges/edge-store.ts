@@ -6,7 +6,7 @@
  * at once.
  */
 import type { Member, ViewDelta, ViewSpec } from "../circuit/index.js";
-import { SurrealConnection } from "./connection.js";
+import { SurrealConnection } from "../surreal/index.js";
 import { EdgeWriter, type RetryPolicy } from "./edge-writer.js";
 import { loadMigrations, migrate } from "./migrations.js";
 import { ingestOp, memberRefs, registerOp, viewMeta } from "./ops.js";
@@ -16,7 +16,7 @@ import {
   type EdgeDatabase,
   type EdgeLogger,
   type EdgeMetric,
-  type EdgeOperation,
+  type EdgeStatementKind,
   type ResyncResult,
   type WriteStatus,
 } from "./types.js";
@@ -49,7 +49,7 @@ export interface ViewMembership {
 export interface EdgeStoreStats {
   readonly roundTrips: number;
   readonly failedRoundTrips: number;
-  readonly edgeOperations: Readonly<Record<EdgeOperation, number>>;
+  readonly edgeOperations: Readonly<Record<EdgeStatementKind, number>>;
   readonly pending: number;
   /** Entries SurrealDB refused for good, set aside and not yet repaired. */
   readonly setAside: number;
@@ -92,7 +92,7 @@ export async function createEdgeStore(options: {
 export class EdgeStore {
   readonly #db: EdgeDatabase;
   readonly #writer: EdgeWriter;
-  readonly #operations: Record<EdgeOperation, number> = { relate: 0, delete: 0, metadata: 0, unregister: 0, reset: 0, resync: 0 };
+  readonly #operations: Record<EdgeStatementKind, number> = { relate: 0, delete: 0, metadata: 0, unregister: 0, reset: 0, resync: 0 };
   #roundTrips = 0;
   #failedRoundTrips = 0;
   #setAsideListener: (entry: SetAsideEntry) => void = () => {};

@@ -24,6 +24,7 @@ import type { Outbox, OutboxEntry, SetAsideEntry } from "./outbox.js";
 import { isPermanentFailure } from "./permanent-errors.js";
 import { planReadOp } from "./resync.js";
 import { compileTransaction, planBlindOps, splitSegment, type CompiledTransaction } from "./transaction.js";
+import type { BackoffPolicy } from "../surreal/index.js";
 import type { EdgeDatabase, EdgeLogger, EdgeMetric, EdgeOp, ResyncCounts, WriteStatus } from "./types.js";
 
 export interface WriteOutcome {
@@ -32,10 +33,7 @@ export interface WriteOutcome {
   readonly counts?: ResyncCounts;
 }
 
-export interface RetryPolicy {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+export type RetryPolicy = BackoffPolicy;
 
 export interface EdgeWriterOptions {
   readonly database: EdgeDatabase;

@@ -1,6 +1,6 @@
 import { CallTerminatedError, ConnectionUnavailableError, InternalError, NotAllowedError, QueryError, ValidationError } from "surrealdb";
 import { describe, expect, it } from "vitest";
-import { ConnectionUnavailableError as OwnUnavailable } from "./connection.js";
+import { ConnectionUnavailableError as OwnUnavailable } from "../surreal/index.js";
 import { isPermanentFailure } from "./permanent-errors.js";
 
 const query = (kind: string) => new QueryError({ kind: "Query", message: kind, details: { kind } });

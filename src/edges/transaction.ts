@@ -11,7 +11,7 @@
  */
 import type { RecordId as SdkRecordId } from "surrealdb";
 import { EDGE_TABLE, edgeKey, edgeRecordId, recordId, viewContent, viewRecordId } from "./surreal-values.js";
-import type { EdgeOp, EdgeOperation, MemberRef, RecordKey, RecordRef, ViewMeta } from "./types.js";
+import type { EdgeOp, EdgeStatementKind, MemberRef, RecordKey, RecordRef, ViewMeta } from "./types.js";
 
 /** Rows per INSERT statement: keeps each statement's bound array moderate. */
 const CHUNK = 2_000;
@@ -106,7 +106,7 @@ export interface CompiledTransaction {
   readonly text: string;
   readonly bindings: Record<string, unknown>;
   /** What commits if the transaction does, for `ssp_edge_operations_total`. */
-  readonly operations: ReadonlyMap<EdgeOperation, number>;
+  readonly operations: ReadonlyMap<EdgeStatementKind, number>;
 }
 
 /** Folds blind ops (ingest, replace, unregister, reset) into ordered steps. */
@@ -221,7 +221,7 @@ function* chunks<T>(items: readonly T[]): Generator<T[]> {
 class QueryText {
   readonly #statements: string[] = [];
   readonly #bindings: Record<string, unknown> = {};
-  readonly #operations = new Map<EdgeOperation, number>();
+  readonly #operations = new Map<EdgeStatementKind, number>();
   #next = 0;
 
   param(value: unknown): string {
@@ -234,7 +234,7 @@ class QueryText {
     this.#statements.push(text);
   }
 
-  count(operation: EdgeOperation, n: number): void {
+  count(operation: EdgeStatementKind, n: number): void {
     this.#operations.set(operation, (this.#operations.get(operation) ?? 0) + n);
   }
 

@@ -8,6 +8,7 @@
  * integer key `user:1` and the string key `user:⟨1⟩` stay different records.
  */
 import type { WireValue } from "../circuit/index.js";
+import { silentLogger, type SurrealDatabase, type SurrealLogger } from "../surreal/index.js";
 
 export type RecordKey = string | number;
 
@@ -80,41 +81,24 @@ export interface ResyncResult extends ResyncCounts {
   readonly status: WriteStatus;
 }
 
-/**
- * The one thing the edge layer needs from SurrealDB: run a query (possibly a
- * multi-statement transaction) in one round trip. Tests wrap it to count round
- * trips or inject faults.
- */
-export interface EdgeDatabase {
-  query(text: string, bindings: Record<string, unknown>): Promise<unknown[]>;
-  /** True when a trivial query succeeds now. Never throws. */
-  isReachable(): Promise<boolean>;
-  /** Why the last connect attempt failed, while not connected (for readiness). */
-  unavailableReason?(): string | undefined;
-  close(): Promise<void>;
-}
+/** The SurrealDB seam the edge layer writes through (see src/surreal). */
+export type EdgeDatabase = SurrealDatabase;
 
 /** Pino-compatible subset, so the telemetry layer can pass its logger as is. */
-export interface EdgeLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type EdgeLogger = SurrealLogger;
 
-export const silentLogger: EdgeLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
+export { silentLogger };
 
-/** Edge-level operation names, as `ssp_edge_operations_total{operation}` labels them. */
-export type EdgeOperation = "relate" | "delete" | "metadata" | "unregister" | "reset" | "resync";
+/**
+ * The kinds of statement an edge transaction commits (EdgeStoreStats.edgeOperations).
+ * Not the `operation` label of `ssp_edge_operations_total`: that one counts
+ * membership changes (create, update, delete; telemetry's EdgeOperation).
+ */
+export type EdgeStatementKind = "relate" | "delete" | "metadata" | "unregister" | "reset" | "resync";
 
 export type EdgeMetric =
-  /** Counted when the transaction holding them commits. */
-  | { readonly kind: "edgeOperations"; readonly operation: EdgeOperation; readonly count: number }
+  /** Statements counted when the transaction holding them commits. */
+  | { readonly kind: "edgeOperations"; readonly operation: EdgeStatementKind; readonly count: number }
   /** One `db.query` call: its duration and whether it succeeded. */
   | { readonly kind: "roundTrip"; readonly seconds: number; readonly ok: boolean }
   /** The outbox backlog changed. */

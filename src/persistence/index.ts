@@ -5,7 +5,7 @@
  *   const { state, entries, journal, paths } = await recover<S, E>({ dir });
  *   // build from `state`, apply each entries[i].entry in order
  *   const snapshotter = new Snapshotter<S>({ file: paths.snapshotFile, journal,
- *     capture: () => ({ state: exportState(), journalPosition: journal.lastAppendedPosition }) });
+ *     capture: () => ({ state: exportState(), positions: { journal: journal.lastAppendedPosition } }) });
  *   // per mutation, in the writer queue, in one tick: apply m (if it throws, nothing
  *   // is journaled); const durable = journal.append(m); snapshotter.schedule();
  *   // then `await durable` before answering.
@@ -49,6 +49,7 @@ export {
   type LoadedSnapshot,
   type SavedSnapshot,
   type SnapshotContents,
+  type SourcePositions,
 } from "./snapshot-file.js";
 export {
   DEFAULT_SAVE_DEBOUNCE_MS,

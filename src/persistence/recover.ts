@@ -68,7 +68,7 @@ export async function recover<S, E>(options: RecoverOptions): Promise<Recovered<
 
 async function load<S, E>(paths: DataPaths, options: RecoverOptions): Promise<Recovered<S, E>> {
   const snapshot = await loadSnapshot<S>(paths.snapshotFile);
-  const snapshotPosition = snapshot?.journalPosition ?? 0;
+  const snapshotPosition = snapshot?.positions.journal ?? 0;
   const journal = await Journal.open<E>({
     dir: paths.journalDir,
     firstPosition: snapshotPosition + 1,

@@ -1,16 +1,19 @@
 /**
- * One snapshot file: a JSON-serialisable state plus the journal position it covers,
- * written atomically (temp file in the same directory, fsync, rename, fsync of the
- * directory), so a crash at any moment leaves either the old file or the new one.
+ * One snapshot file: a JSON-serialisable state plus the position of every source
+ * of mutations it covers (today the journal; later a change-feed cursor or a
+ * cluster log offset), written atomically (temp file in the same directory,
+ * fsync, rename, fsync of the directory), so a crash at any moment leaves either
+ * the old file or the new one.
  *
  * Layout (integers big-endian):
  *
  *   0  8  magic "SSP-SNAP"
- *   8  4  format version (1)
+ *   8  4  format version (2; version 1 is still read)
  *  12  4  CRC-32 of the payload followed by bytes 16..32
  *  16  8  journal position covered (every journal entry ≤ it is in the state)
  *  24  8  payload length in bytes
- *  32  …  payload: the state as UTF-8 JSON
+ *  32  …  payload, UTF-8 JSON: version 2 `{"positions":{…},"state":…}` (positions.journal
+ *         equals bytes 16..24); version 1 the state alone (positions: the journal's)
  *
  * The payload is serialised in chunks with file writes in between, so a save costs
  * the event loop a few milliseconds at a time, not one long pause.
@@ -23,11 +26,19 @@ import { crc32 } from "node:zlib";
 import { jsonChunks } from "./chunked-json.js";
 import { moveAside, syncDirectory, writeFully } from "./durable-fs.js";
 
+/**
+ * Where the state stands in each source of mutations it covers. A new source adds
+ * a field (a version-1 file, written before it existed, lacks it).
+ */
+export interface SourcePositions {
+  /** The last journal position whose entry the state includes (0: none). */
+  readonly journal: number;
+}
+
 /** What a snapshot holds. `state` must not be mutated while a save of it runs. */
 export interface SnapshotContents<S> {
   readonly state: S;
-  /** The last journal position whose entry the state includes (0: none). */
-  readonly journalPosition: number;
+  readonly positions: SourcePositions;
 }
 
 export interface LoadedSnapshot<S> extends SnapshotContents<S> {
@@ -74,14 +85,16 @@ export class SnapshotError extends Error {
   }
 }
 
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+/** The first format, whose payload is the state alone and which covers only the journal. */
+const STATE_ONLY_FORMAT_VERSION = 1;
 const MAGIC = Buffer.from("SSP-SNAP", "latin1");
 const HEADER_BYTES = 32;
 const TEMP_INFIX = ".tmp-";
 
 /** Writes `contents` to `file` atomically and durably. */
 export async function saveSnapshot<S>(file: string, contents: SnapshotContents<S>): Promise<SavedSnapshot> {
-  const position = contents.journalPosition;
+  const position = contents.positions.journal;
   if (!Number.isSafeInteger(position) || position < 0) {
     throw new RangeError(`journal position must be a non-negative safe integer, got ${position}`);
   }
@@ -93,7 +106,7 @@ export async function saveSnapshot<S>(file: string, contents: SnapshotContents<S
   try {
     let checksum = 0;
     let offset = HEADER_BYTES;
-    const chunks = jsonChunks(contents.state);
+    const chunks = envelopeChunks(contents);
     for (;;) {
       const sliceStart = performance.now();
       const next = chunks.next();
@@ -154,8 +167,8 @@ function decode<S>(data: Buffer): SnapshotContents<S> | string {
   }
   if (data.length < 12) return truncated;
   const version = data.readUInt32BE(8);
-  if (version !== SNAPSHOT_FORMAT_VERSION) {
-    return `unknown format version ${version} (this build reads version ${SNAPSHOT_FORMAT_VERSION})`;
+  if (version !== SNAPSHOT_FORMAT_VERSION && version !== STATE_ONLY_FORMAT_VERSION) {
+    return `unknown format version ${version} (this build reads versions ${STATE_ONLY_FORMAT_VERSION} to ${SNAPSHOT_FORMAT_VERSION})`;
   }
   if (data.length < HEADER_BYTES) return truncated;
   const position = data.readBigUInt64BE(16);
@@ -172,12 +185,28 @@ function decode<S>(data: Buffer): SnapshotContents<S> | string {
     return `checksum mismatch (header ${hex(expected)}, content ${hex(checksum)})`;
   }
   if (position > BigInt(Number.MAX_SAFE_INTEGER)) return `journal position ${position} is out of range`;
+  let payload: unknown;
   try {
-    const state = JSON.parse(data.toString("utf8", HEADER_BYTES)) as S;
-    return { state, journalPosition: Number(position) };
+    payload = JSON.parse(data.toString("utf8", HEADER_BYTES));
   } catch (error) {
     return `payload is not valid JSON: ${(error as Error).message}`;
   }
+  if (version === STATE_ONLY_FORMAT_VERSION) return { state: payload as S, positions: { journal: Number(position) } };
+  const envelope = payload as { positions?: { journal?: unknown }; state?: unknown } | null;
+  if (typeof envelope !== "object" || envelope === null || !("state" in envelope) || typeof envelope.positions !== "object" || envelope.positions === null) {
+    return "payload has no positions and state";
+  }
+  if (envelope.positions.journal !== Number(position)) {
+    return `payload's journal position ${String(envelope.positions.journal)} differs from the header's ${position}`;
+  }
+  return { state: envelope.state as S, positions: envelope.positions as SourcePositions };
+}
+
+/** The version-2 payload, serialised in slices like the state inside it. */
+function* envelopeChunks<S>(contents: SnapshotContents<S>): Generator<string> {
+  yield `{"positions":${JSON.stringify(contents.positions)},"state":`;
+  yield* jsonChunks(contents.state);
+  yield "}";
 }
 
 function encodeHeader(position: number, payloadBytes: number, payloadChecksum: number): Buffer {

@@ -13,13 +13,14 @@
  *
  * Time is read from the global `performance` and `setTimeout`, so tests can fake them.
  */
-import { saveSnapshot, type SavedSnapshot, type SnapshotContents } from "./snapshot-file.js";
+import { saveSnapshot, type SavedSnapshot, type SnapshotContents, type SourcePositions } from "./snapshot-file.js";
 
 export const DEFAULT_SAVE_DEBOUNCE_MS = 2000;
 export const DEFAULT_SAVE_MAX_DELAY_MS = 30_000;
 
 export interface SnapshotSaved extends SavedSnapshot {
-  readonly journalPosition: number;
+  /** The source positions the saved state covers. */
+  readonly positions: SourcePositions;
   /** How long `capture()` held the event loop. */
   readonly captureMs: number;
 }
@@ -27,7 +28,7 @@ export interface SnapshotSaved extends SavedSnapshot {
 export interface SnapshotterOptions<S> {
   /** The snapshot file. */
   readonly file: string;
-  /** Returns the current state and the last journal position it includes. */
+  /** Returns the current state and the source positions it covers (the journal's: the last entry it includes). */
   readonly capture: () => SnapshotContents<S>;
   /** Quiet period before a save (SAVE_DEBOUNCE_MS). */
   readonly debounceMs?: number;
@@ -143,8 +144,8 @@ export class Snapshotter<S> {
     this.dirtySince = undefined;
     await this.options.journal?.sync();
     const saved = await saveSnapshot(this.options.file, contents);
-    await this.options.journal?.compact(contents.journalPosition);
-    const result: SnapshotSaved = { ...saved, journalPosition: contents.journalPosition, captureMs };
+    await this.options.journal?.compact(contents.positions.journal);
+    const result: SnapshotSaved = { ...saved, positions: contents.positions, captureMs };
     this.lastFailure = undefined;
     this.options.onSaved?.(result);
     return result;

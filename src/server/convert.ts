@@ -26,8 +26,8 @@ import {
   type WatchDeltasRequest,
   type WatchDeltasResponseSchema,
 } from "../../gen/spooky/ssp/v1/ssp_pb.js";
-import type { Member, RecordChange, ViewDelta, ViewSpec, ViewSummary } from "../circuit/index.js";
-import type { EdgeState, WatchEvent, WatchRequest, WireObject } from "./core.js";
+import type { Member, RecordChange, StoredRecord, ViewDelta, ViewSpec, ViewSummary } from "../circuit/index.js";
+import type { EdgeState, WatchMessage, WatchRequest } from "../core/index.js";
 import { requireFiniteNumbers } from "./finite-numbers.js";
 import {
   checkBatchSize,
@@ -139,17 +139,18 @@ export function memberToProto(member: Member): MessageInitShape<typeof MemberSch
   return { id: member.id.toString(), version: BigInt(member.version) };
 }
 
-export function viewDeltaToProto(
-  delta: ViewDelta,
-  records?: ReadonlyMap<string, WireObject>,
-): MessageInitShape<typeof ViewDeltaSchema> {
+/** A view's deltas; a delta carries its record's body only when it has one (never for DELETED). */
+export function viewDeltaToProto(delta: {
+  readonly viewId: string;
+  readonly sequence: number;
+  readonly deltas: readonly (ViewDelta["deltas"][number] & { readonly record?: StoredRecord["body"] | undefined })[];
+}): MessageInitShape<typeof ViewDeltaSchema> {
   return {
     viewId: delta.viewId,
     sequence: BigInt(delta.sequence),
     deltas: delta.deltas.map((d) => {
-      const id = d.id.toString();
-      const record = d.event === "DELETED" ? undefined : records?.get(id);
-      return { id, event: DELTA_EVENTS[d.event], version: BigInt(d.version), record: record as JsonObject | undefined };
+      const record = d.event === "DELETED" ? undefined : d.record;
+      return { id: d.id.toString(), event: DELTA_EVENTS[d.event], version: BigInt(d.version), record: record as JsonObject | undefined };
     }),
   };
 }
@@ -167,7 +168,7 @@ export function viewInfoToProto(view: ViewSummary): MessageInitShape<typeof View
   };
 }
 
-export function watchEventToProto(event: WatchEvent): MessageInitShape<typeof WatchDeltasResponseSchema> {
+export function watchMessageToProto(event: WatchMessage): MessageInitShape<typeof WatchDeltasResponseSchema> {
   switch (event.kind) {
     case "snapshot":
       return {
@@ -184,7 +185,7 @@ export function watchEventToProto(event: WatchEvent): MessageInitShape<typeof Wa
         },
       };
     case "delta":
-      return { kind: { case: "delta", value: viewDeltaToProto(event.delta, event.records) } };
+      return { kind: { case: "delta", value: viewDeltaToProto(event) } };
     case "closed":
       return { kind: { case: "closed", value: { viewId: event.viewId, sequence: BigInt(event.sequence) } } };
     case "heartbeat":

@@ -14,7 +14,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { abortable } from "./abortable.js";
-import type { Readiness } from "./core.js";
+import type { Readiness } from "../core/index.js";
 
 const KNOWN_SERVICES = new Set(["", StreamProcessorService.typeName]);
 

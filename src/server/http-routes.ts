@@ -5,7 +5,7 @@
  */
 import type http from "node:http";
 import type http2 from "node:http2";
-import type { Readiness } from "./core.js";
+import type { Readiness } from "../core/index.js";
 import { failingChecks } from "./readiness.js";
 
 export type HttpRequest = http.IncomingMessage | http2.Http2ServerRequest;

@@ -3,7 +3,7 @@
  * (`server`: not shutting down). A core that does not answer in time is not
  * ready, so a hung dependency cannot hang the probe.
  */
-import type { Core, Readiness } from "./core.js";
+import type { Core, Readiness } from "../core/index.js";
 
 export interface ReadinessSource {
   readonly core: Pick<Core, "readiness">;

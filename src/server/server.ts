@@ -37,7 +37,7 @@ import { accessLogInterceptor } from "./access-log.js";
 import { corsHandler } from "./cors.js";
 import { requireService } from "./authorize.js";
 import { authGate, type RequestGate } from "./auth.js";
-import type { Core, Readiness } from "./core.js";
+import type { Core, Readiness } from "../core/index.js";
 import { recodeDecodeErrors } from "./decode-errors.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { grpcCodeName } from "./grpc-code.js";

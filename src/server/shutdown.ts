@@ -3,7 +3,7 @@
  * and closes the database), then exit 0. A second signal exits at once.
  */
 import type { Logger } from "pino";
-import type { Core } from "./core.js";
+import type { Core } from "../core/index.js";
 import type { RunningServer } from "./server.js";
 
 export interface ShutdownOptions {

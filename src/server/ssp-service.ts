@@ -20,10 +20,10 @@ import {
   viewIdFromProto,
   viewInfoToProto,
   viewSpecFromProto,
-  watchEventToProto,
+  watchMessageToProto,
   watchRequestFromProto,
 } from "./convert.js";
-import type { Core } from "./core.js";
+import type { Core } from "../core/index.js";
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./request-limits.js";
 
 export interface SspServiceOptions {
@@ -130,7 +130,7 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       // The core checks the named views' owners in the same step as it subscribes, so none can change hands in between.
       const scoped = subscriber === undefined ? request : { ...request, owner: subscriber.clientId, endsAt: subscriber.expiresAt };
       const events = watch(scoped, ctx.signal);
-      for await (const event of abortable(events, ctx.signal)) yield watchEventToProto(event);
+      for await (const event of abortable(events, ctx.signal)) yield watchMessageToProto(event);
     },
 
     async save(_req, ctx) {

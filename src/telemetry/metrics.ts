@@ -13,6 +13,11 @@ import {
 // grep finds here; OTLP carries the same names.
 
 export type IngestOp = "create" | "update" | "delete";
+/**
+ * The `operation` label of `ssp_edge_operations_total`: one per membership change
+ * written to SurrealDB (an edge created, its version updated, or removed). Not the
+ * edge layer's EdgeStatementKind, which counts the statements a transaction commits.
+ */
 export type EdgeOperation = "create" | "update" | "delete";
 
 /** A gauge's current value, read at each collection; may be async (e.g. `core.info()`). */

@@ -8,7 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation, RecordChangeSchema } from "../../gen/spooky/ssp/v1/ssp_pb.js";
-import type { Core } from "../../src/server/core.js";
+import type { Core } from "../../src/core/index.js";
 import { gzipSync } from "node:zlib";
 import { sspClient, transport } from "../support/clients.js";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";

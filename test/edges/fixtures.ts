@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { RecordId as SdkRecordId } from "surrealdb";
 import { RecordId } from "../../src/circuit/record-id.js";
 import type { DeltaEvent, Member, ViewDelta, ViewSpec } from "../../src/circuit/types.js";
-import { SurrealConnection } from "../../src/edges/connection.js";
+import { SurrealConnection } from "../../src/surreal/index.js";
 import { createEdgeStore, type EdgeStore } from "../../src/edges/edge-store.js";
 import { loadMigrations, migrate } from "../../src/edges/migrations.js";
 import type { EdgeDatabase, EdgeMetric } from "../../src/edges/types.js";

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SurrealConnection } from "../../src/edges/connection.js";
+import type { SurrealConnection } from "../../src/surreal/index.js";
 import { loadMigrations, migrate, migrationsDir, SchemaTooNewError } from "../../src/edges/migrations.js";
 import { openConnection, removeDir, tempDir } from "./fixtures.js";
 

@@ -78,11 +78,11 @@ describe("crash safety", () => {
       const lastAcknowledged = saved.at(-1) ?? lastSaved;
       const loaded = await loadSnapshot<{ position: number; records: unknown[] }>(file);
       // The last acknowledged save, or the one in flight when the kill came.
-      expect(loaded?.journalPosition, `round ${round}`).toBeGreaterThanOrEqual(lastAcknowledged);
-      expect(loaded?.journalPosition, `round ${round}`).toBeLessThanOrEqual(lastAcknowledged + 1);
-      expect(loaded?.state.position).toBe(loaded?.journalPosition);
+      expect(loaded?.positions.journal, `round ${round}`).toBeGreaterThanOrEqual(lastAcknowledged);
+      expect(loaded?.positions.journal, `round ${round}`).toBeLessThanOrEqual(lastAcknowledged + 1);
+      expect(loaded?.state.position).toBe(loaded?.positions.journal);
       expect(loaded?.state.records).toHaveLength(2000);
-      lastSaved = loaded?.journalPosition ?? lastSaved;
+      lastSaved = loaded?.positions.journal ?? lastSaved;
     }
   }, TIMEOUT_MS);
 });

@@ -74,7 +74,7 @@ async function measureSnapshot(dir: string): Promise<void> {
       longestGap = Math.max(longestGap, now - last);
       last = now;
     }, 1);
-    const saved = await saveSnapshot(file, { state, journalPosition: run });
+    const saved = await saveSnapshot(file, { state, positions: { journal: run } });
     clearInterval(ticker);
     const blockingStart = performance.now();
     JSON.stringify(state);

@@ -22,7 +22,7 @@ async function runService(dir: string, mutations: Mutation[], saveAfter: number)
   let state = recovered.entries.reduce((s, record) => apply(s, record.entry), recovered.state ?? {});
   const snapshotter = new Snapshotter<State>({
     file: recovered.paths.snapshotFile,
-    capture: () => ({ state, journalPosition: recovered.journal.lastAppendedPosition }),
+    capture: () => ({ state, positions: { journal: recovered.journal.lastAppendedPosition } }),
     journal: recovered.journal,
     debounceMs: 60_000,
   });
@@ -123,7 +123,7 @@ describe("recover", () => {
     const journal = await Journal.open<Mutation>({ dir: journalDir, firstPosition: 10 });
     await journal.append({ kind: "reset" });
     await journal.close();
-    await saveSnapshot(snapshotFile, { state: {}, journalPosition: 5 });
+    await saveSnapshot(snapshotFile, { state: {}, positions: { journal: 5 } });
     await expect(recover({ dir })).rejects.toThrow(JournalError);
     await expect(recover({ dir })).rejects.toThrow(/entries 6\.\.9 are missing/);
   });

@@ -31,7 +31,7 @@ async function harness(options: Partial<Pick<SnapshotterOptions<{ n: number }>, 
       expect(saving, "a save started while another was running").toBe(0);
       saving++;
       captures.push(performance.now());
-      return { state: { n }, journalPosition: n };
+      return { state: { n }, positions: { journal: n } };
     },
     onSaved: (result) => {
       saving--;
@@ -80,7 +80,7 @@ describe("snapshotter", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(h.captures.map((t) => t - start)).toEqual([220]);
     await h.savedCount(1);
-    expect(h.saved[0]?.journalPosition).toBe(3);
+    expect(h.saved[0]?.positions.journal).toBe(3);
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.captures).toHaveLength(1);
   });
@@ -95,7 +95,7 @@ describe("snapshotter", () => {
       await h.savedCount(h.captures.length);
     }
     expect(h.captures.map((t) => t - start)).toEqual([300, 600, 900]);
-    expect(h.saved.map((s) => s.journalPosition)).toEqual([6, 12, 18]);
+    expect(h.saved.map((s) => s.positions.journal)).toEqual([6, 12, 18]);
   });
 
   it("saveNow resolves once the current state is on disk", async () => {
@@ -103,9 +103,9 @@ describe("snapshotter", () => {
     h.mutate();
     h.mutate();
     const saved = await h.snapshotter.saveNow();
-    expect(saved.journalPosition).toBe(2);
+    expect(saved.positions.journal).toBe(2);
     expect(saved.bytes).toBeGreaterThan(32);
-    expect(await loadSnapshot(h.file)).toMatchObject({ state: { n: 2 }, journalPosition: 2 });
+    expect(await loadSnapshot(h.file)).toMatchObject({ state: { n: 2 }, positions: { journal: 2 } });
     await h.snapshotter.close();
   });
 
@@ -126,9 +126,9 @@ describe("snapshotter", () => {
     const later = [h.snapshotter.saveNow(), h.snapshotter.saveNow()];
     h.mutate();
     later.push(h.snapshotter.saveNow());
-    expect((await first).journalPosition).toBe(1);
+    expect((await first).positions.journal).toBe(1);
     const results = await Promise.all(later);
-    expect(results.map((r) => r.journalPosition)).toEqual([3, 3, 3]);
+    expect(results.map((r) => r.positions.journal)).toEqual([3, 3, 3]);
     expect(h.captures).toHaveLength(2);
     await h.snapshotter.close();
   });
@@ -142,10 +142,10 @@ describe("snapshotter", () => {
       if (i % 5 === 0) await new Promise((wake) => setTimeout(wake, 1));
     }
     for (const { calledAt, result } of forced) {
-      expect((await result).journalPosition).toBeGreaterThanOrEqual(calledAt);
+      expect((await result).positions.journal).toBeGreaterThanOrEqual(calledAt);
     }
     const last = await h.snapshotter.close();
-    expect(last.journalPosition).toBe(200);
+    expect(last.positions.journal).toBe(200);
     expect(h.saved).toHaveLength(h.captures.length);
   });
 
@@ -153,8 +153,8 @@ describe("snapshotter", () => {
     const h = await harness({ debounceMs: 60_000 });
     h.mutate();
     const saved = await h.snapshotter.close();
-    expect(saved.journalPosition).toBe(1);
-    expect(await loadSnapshot(h.file)).toMatchObject({ journalPosition: 1 });
+    expect(saved.positions.journal).toBe(1);
+    expect(await loadSnapshot(h.file)).toMatchObject({ positions: { journal: 1 } });
     h.mutate();
     await expect(h.snapshotter.saveNow()).rejects.toThrow(/closed/);
     expect(h.captures).toHaveLength(1);
@@ -167,9 +167,9 @@ describe("snapshotter", () => {
     const running = h.snapshotter.saveNow();
     h.mutate();
     const closed = await h.snapshotter.close();
-    expect((await running).journalPosition).toBe(1);
-    expect(closed.journalPosition).toBe(2);
-    expect(await loadSnapshot(h.file)).toMatchObject({ journalPosition: 2 });
+    expect((await running).positions.journal).toBe(1);
+    expect(closed.positions.journal).toBe(2);
+    expect(await loadSnapshot(h.file)).toMatchObject({ positions: { journal: 2 } });
   });
 
   it("compacts the journal up to the position each save covers", async () => {
@@ -178,7 +178,7 @@ describe("snapshotter", () => {
     for (let n = 1; n <= 20; n++) await journal.append({ n });
     const snapshotter = new Snapshotter({
       file: path.join(dir, "state.snapshot"),
-      capture: () => ({ state: { n: 20 }, journalPosition: journal.lastPosition }),
+      capture: () => ({ state: { n: 20 }, positions: { journal: journal.lastPosition } }),
       journal,
     });
     expect(journal.stats().segments).toBeGreaterThan(3);
@@ -202,15 +202,15 @@ describe("snapshotter", () => {
       },
       compact: async (upTo: number) => calls.push(`compact ${upTo}`),
     };
-    const snapshotter = new Snapshotter({ file, capture: () => ({ state: { n: 7 }, journalPosition: 7 }), journal });
+    const snapshotter = new Snapshotter({ file, capture: () => ({ state: { n: 7 }, positions: { journal: 7 } }), journal });
     const saving = snapshotter.saveNow();
     await new Promise((wake) => setTimeout(wake, 20));
     expect(calls).toEqual(["sync"]);
     expect(await loadSnapshot(file)).toBeUndefined();
     releaseSync();
-    expect((await saving).journalPosition).toBe(7);
+    expect((await saving).positions.journal).toBe(7);
     expect(calls).toEqual(["sync", "compact 7"]);
-    expect(await loadSnapshot(file)).toMatchObject({ journalPosition: 7 });
+    expect(await loadSnapshot(file)).toMatchObject({ positions: { journal: 7 } });
   });
 
   it("reports a failed timed save and retries it after a quiet period", async () => {
@@ -221,7 +221,7 @@ describe("snapshotter", () => {
     expect((h.errors[0] as NodeJS.ErrnoException).code).toBe("ENOENT");
     await mkdir(path.join(dir, "missing"));
     await h.savedCount(1);
-    expect(h.saved[0]?.journalPosition).toBe(1);
+    expect(h.saved[0]?.positions.journal).toBe(1);
     expect(h.errors.length, "retries are paced, not a tight loop").toBeLessThan(4);
     await h.snapshotter.close();
   });
@@ -231,7 +231,7 @@ describe("snapshotter", () => {
     const failed: unknown[] = [];
     const snapshotter = new Snapshotter({
       file: path.join(dir, "missing", "state.snapshot"),
-      capture: () => ({ state: { n: 1 }, journalPosition: 1 }),
+      capture: () => ({ state: { n: 1 }, positions: { journal: 1 } }),
       debounceMs: 60_000,
       onFailed: (error) => failed.push(error),
     });

@@ -3,7 +3,7 @@
  * records how it was called, so tests can check both directions of conversion.
  */
 import { parseRecordId, type RecordChange, type ViewSpec, type ViewState } from "../../src/circuit/index.js";
-import type { Core, Readiness, WatchEvent, WatchRequest } from "../../src/server/core.js";
+import type { Core, Readiness, WatchMessage, WatchRequest } from "../../src/core/index.js";
 
 export interface Call {
   readonly method: string;
@@ -75,12 +75,13 @@ export function createFakeCore(options: { holdOpen?: boolean } = {}): FakeCore {
       record("listViews", clientId);
       return [{ spec: fakeSpec("v1"), sequence: 3, memberCount: 2 }];
     },
-    async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    async *watch(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchMessage> {
       record("watch", request);
       const viewId = request.viewIds[0] ?? "v1";
       const body = new Map([["user:1", { name: "Ada", room: { $rid: "room:1" } }]]);
       yield { kind: "snapshot", viewId, sequence: 3, members: fakeViewState(viewId).members, records: body, reset: false, incarnation: "fake-incarnation" };
-      yield { kind: "delta", delta: fakeDelta(viewId), records: body };
+      const delta = fakeDelta(viewId);
+      yield { kind: "delta", ...delta, deltas: delta.deltas.map((d) => (d.event === "DELETED" ? d : { ...d, record: body.get(d.id.text) })) };
       yield { kind: "heartbeat", at: Date.UTC(2026, 0, 1) };
       if (options.holdOpen === true) {
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import type { Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
 import type { TransportLimits } from "../../src/config.js";
-import type { Core } from "../../src/server/core.js";
+import type { Core } from "../../src/core/index.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server.js";
 
 export interface TestServer {

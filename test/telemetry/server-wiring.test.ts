@@ -10,7 +10,7 @@ import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { Operation, StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
-import type { Core } from "../../src/server/core.js";
+import type { Core } from "../../src/core/index.js";
 import { checkStates } from "../../src/server/readiness.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { SPAN_CIRCUIT_INGEST, type Telemetry, createLogger, setupTelemetry } from "../../src/telemetry/index.js";

@@ -4,14 +4,13 @@
  * namespace and database).
  *
  * A lost connection is re-established in the background with exponential backoff;
- * meanwhile queries fail at once (the edge writer keeps their ops in its outbox)
+ * meanwhile queries fail at once (the edge writer, say, keeps its ops in its outbox)
  * and `isReachable()` is false. After every (re)connect, `onConnected` runs (the
  * migrations) before any query is let through.
  */
 import { createNodeEngines } from "@surrealdb/node";
 import { QueryError, Surreal, createRemoteEngines, type QueryResponse } from "surrealdb";
-import type { RetryPolicy } from "./edge-writer.js";
-import { silentLogger, type EdgeDatabase, type EdgeLogger } from "./types.js";
+import { silentLogger, type BackoffPolicy, type SurrealDatabase, type SurrealLogger } from "./types.js";
 
 export interface ConnectionOptions {
   readonly url: string;
@@ -19,11 +18,11 @@ export interface ConnectionOptions {
   readonly database: string;
   readonly user?: string | undefined;
   readonly pass?: string | undefined;
-  readonly logger?: EdgeLogger | undefined;
+  readonly logger?: SurrealLogger | undefined;
   /** Runs on the raw connection after each connect, before queries are accepted. */
-  readonly onConnected?: ((db: EdgeDatabase) => Promise<void>) | undefined;
+  readonly onConnected?: ((db: SurrealDatabase) => Promise<void>) | undefined;
   /** Backoff between reconnect attempts (default 200 ms doubling to 10 s, with jitter). */
-  readonly reconnect?: RetryPolicy | undefined;
+  readonly reconnect?: BackoffPolicy | undefined;
   /** `isReachable()` answers false after this long (default 2 s). */
   readonly probeTimeoutMs?: number | undefined;
   /** A connect attempt that has not finished after this long is abandoned and retried (default 5 s). */
@@ -36,11 +35,11 @@ export class ConnectionUnavailableError extends Error {
   override name = "ConnectionUnavailableError";
 }
 
-export class SurrealConnection implements EdgeDatabase {
+export class SurrealConnection implements SurrealDatabase {
   /** The SDK instance, for callers that need more than queries (e.g. LIVE queries). */
   readonly surreal: Surreal;
   readonly #options: ConnectionOptions;
-  readonly #logger: EdgeLogger;
+  readonly #logger: SurrealLogger;
   #ready = false;
   #closed = false;
   #lastConnectError: string | undefined;
@@ -158,7 +157,7 @@ export class SurrealConnection implements EdgeDatabase {
     current();
     await this.surreal.use({ namespace, database });
     current();
-    const raw: EdgeDatabase = {
+    const raw: SurrealDatabase = {
       query: (text, bindings) => this.surreal.query(text, bindings).collect(),
       isReachable: async () => true,
       close: async () => {},

@@ -1,7 +1,8 @@
 /**
  * The seam between the RPC layer and SSP's services. Handlers translate proto
  * messages to these plain types and call a Core; main.ts builds the Core from
- * the circuit, the edge writer, the journal and the delta hub.
+ * the circuit, the edge writer, the journal and the delta hub. It lives in
+ * src/core so that the server depends on the core's types, never the reverse.
  *
  * Every capability but `info` and `readiness` is optional: the server answers
  * UNIMPLEMENTED for an RPC whose capability is missing, never a fake success.
@@ -9,9 +10,9 @@
  * gRPC code name, as the circuit's CircuitError does) and a message a person can
  * act on; the server maps it. Anything else becomes INTERNAL and is logged.
  */
+import type { WatchMessage } from "../streaming/index.js";
 import type {
   IngestResult,
-  Member,
   RecordChange,
   ViewDelta,
   ViewSpec,
@@ -64,28 +65,8 @@ export interface WatchRequest {
   readonly endsAt?: number | undefined;
 }
 
-/** One message of a WatchDeltas stream. */
-export type WatchEvent =
-  | {
-      readonly kind: "snapshot";
-      readonly viewId: string;
-      readonly sequence: number;
-      readonly members: readonly Member[];
-      /** Bodies by record id text, only when the request asked for records. */
-      readonly records?: ReadonlyMap<string, WireObject> | undefined;
-      /** True when a resume cursor could not be honoured and this is a fresh start. */
-      readonly reset: boolean;
-      /** The incarnation the sequence belongs to. */
-      readonly incarnation: string;
-    }
-  | {
-      readonly kind: "delta";
-      readonly delta: ViewDelta;
-      /** Bodies by record id text (never for DELETED), only when asked for. */
-      readonly records?: ReadonlyMap<string, WireObject> | undefined;
-    }
-  | { readonly kind: "closed"; readonly viewId: string; readonly sequence: number }
-  | { readonly kind: "heartbeat"; readonly at: number };
+/** One message of a WatchDeltas stream: the delta hub's own (one type from the hub to the wire). */
+export type { WatchMessage } from "../streaming/index.js";
 
 export interface SaveOutcome {
   readonly bytes: number;
@@ -134,7 +115,7 @@ export interface Core {
    * The stream of one WatchDeltas call. It ends when `signal` aborts (client
    * gone or server shutting down); throwing ends the stream with that error.
    */
-  watch?(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  watch?(request: WatchRequest, signal: AbortSignal): AsyncIterable<WatchMessage>;
   save?(): Promise<SaveOutcome>;
   resyncEdges?(viewId?: string): Promise<ResyncOutcome>;
   info(): Awaitable<CoreInfo>;
