@@ -72,6 +72,7 @@ import {
 import { checkChanges, checkViewSpec, type InputLimits } from "./input-limits.js";
 import type { JournalEntry } from "./journal-entry.js";
 import { journalUnavailable, reasonOf, snapshotFailed } from "./storage-errors.js";
+import { checkViewQuota } from "./view-quota.js";
 import { WriterQueue } from "./writer-queue.js";
 
 export interface CoreParts {
@@ -99,6 +100,8 @@ export interface CoreParts {
   readonly outboxStuckMs: number;
   /** Size limits checked before a mutation enters the writer queue. */
   readonly inputLimits: InputLimits;
+  /** SSP_MAX_VIEWS_PER_CLIENT, checked in the writer queue (view-quota.ts); no quota when absent. */
+  readonly maxViewsPerClient?: number | undefined;
 }
 
 /** Times a registration waits for a restarting parser before answering UNAVAILABLE. */
@@ -201,6 +204,7 @@ export class SspCore implements Core {
     const { circuit, edges, hub, viewLimits } = this.parts;
     checkViewSpec(spec, this.parts.inputLimits);
     const { result, edges: edgeState } = await this.mutate({ kind: "register", spec }, () => {
+      checkViewQuota(circuit, spec, this.parts.maxViewsPerClient);
       const result = circuit.registerView(spec, viewLimits);
       const counts = result.replaced === undefined ? { ...NO_OPERATIONS, create: result.view.members.length } : countDeltas([result.replaced]);
       const edgeWrite = this.writeEdges(counts, () => edges.applyRegister(spec, result.view.members, result.replaced));

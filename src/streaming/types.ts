@@ -5,6 +5,7 @@
  */
 import type { DeltaEvent, Member, StoredRecord, ViewState } from "../circuit/types.js";
 import type { RecordId } from "../circuit/record-id.js";
+import type { StreamQuotaLimits } from "./stream-quota.js";
 
 /**
  * Read access to the circuit, implemented by the integrator. Every call is
@@ -65,6 +66,8 @@ export interface DeltaHubOptions {
    * snapshot carries it. "" by default.
    */
   readonly incarnation?: string;
+  /** Caps on open streams, in all and per client (stream-quota.ts); none when absent. */
+  readonly quotas?: StreamQuotaLimits | undefined;
 }
 
 /** One record change as streamed: the circuit's Delta plus, optionally, its body. */
