@@ -5,6 +5,7 @@
  * CircuitError has `code: "INVALID_ARGUMENT" | "NOT_FOUND"`); it is read by
  * duck typing so the server needs no service internals. Anything else is a bug:
  * logged with the request id, answered as INTERNAL without its details.
+ * Every answer then gets its ErrorInfo (and RetryInfo) from error-details.ts.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
