@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_LIMITS, loadConfig } from "./config.js";
+import { ConfigError, DEFAULT_LIMITS, DEFAULT_QUOTAS, loadConfig } from "./config.js";
 import { DEFAULT_MAX_BATCH_CHANGES } from "./server/index.js";
 
 const DEV = { SPOOKY_INSECURE_DEV: "1" };
@@ -56,8 +56,10 @@ describe("loadConfig", () => {
         maxStreamsPerConnection: 1000,
         maxHealthWatchers: 100,
       },
+      quotas: { maxViewsPerClient: 10000, maxStreamsPerClient: 100, maxStreams: 10000 },
     });
     expect(config.limits).toEqual(DEFAULT_LIMITS);
+    expect(config.quotas).toEqual(DEFAULT_QUOTAS);
     expect(config.maxBatchChanges).toBe(DEFAULT_MAX_BATCH_CHANGES);
   });
 
@@ -106,6 +108,9 @@ describe("loadConfig", () => {
       SSP_MAX_RECORD_BYTES: "200",
       SSP_MAX_BATCH_BYTES: "300",
       SSP_MAX_BATCH_CHANGES: "50000",
+      SSP_MAX_VIEWS_PER_CLIENT: "3",
+      SSP_MAX_STREAMS_PER_CLIENT: "4",
+      SSP_MAX_STREAMS: "5",
     });
     expect(config).toEqual({
       listen: { host: "::1", port: 0 },
@@ -135,6 +140,7 @@ describe("loadConfig", () => {
         maxStreamsPerConnection: 2,
         maxHealthWatchers: 1,
       },
+      quotas: { maxViewsPerClient: 3, maxStreamsPerClient: 4, maxStreams: 5 },
       subscriberTokens: undefined,
     });
   });
@@ -285,6 +291,9 @@ describe("loadConfig", () => {
     ["SSP_MAX_BATCH_BYTES", "0"],
     ["SSP_MAX_BATCH_CHANGES", "0"],
     ["SSP_MAX_BATCH_CHANGES", "1k"],
+    ["SSP_MAX_VIEWS_PER_CLIENT", "0"],
+    ["SSP_MAX_STREAMS_PER_CLIENT", "-1"],
+    ["SSP_MAX_STREAMS", "10k"],
     ["LOG_LEVEL", "verbose"],
     ["LOG_FORMAT", "xml"],
   ])("rejects %s=%s with one line naming the variable", (variable, value) => {

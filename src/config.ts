@@ -73,6 +73,7 @@ export interface Config {
     readonly replayLogSize: number;
   };
   readonly limits: TransportLimits;
+  readonly quotas: Quotas;
   /** Subscriber tokens (README, "Subscriber tokens"); undefined when neither key variable is set. */
   readonly subscriberTokens: SubscriberTokenConfig | undefined;
 }
@@ -118,6 +119,34 @@ export const DEFAULT_LIMITS: TransportLimits = {
   maxConnections: 1000,
   maxStreamsPerConnection: 1000,
   maxHealthWatchers: 100,
+};
+
+/**
+ * What one client, and the service as a whole, may hold at once (README,
+ * "Limits"); going over answers RESOURCE_EXHAUSTED and changes nothing.
+ */
+export interface Quotas {
+  /** SSP_MAX_VIEWS_PER_CLIENT: views registered under one client id. */
+  readonly maxViewsPerClient: number;
+  /** SSP_MAX_STREAMS_PER_CLIENT: open WatchDeltas streams counted against one client id. */
+  readonly maxStreamsPerClient: number;
+  /** SSP_MAX_STREAMS: open WatchDeltas streams in all. */
+  readonly maxStreams: number;
+}
+
+/**
+ * Generous but finite. A view costs a few KB of circuit state and an
+ * `_spooky_incantation` record, so 10,000 per client is far past any one
+ * user's screens yet stops a client that leaks a view per request long before
+ * it hurts the others. A browser opens a handful of streams (one per tab); 100
+ * allows tabs and reconnect overlap. 10,000 streams in all is ten times the
+ * default connection cap with streams multiplexed on HTTP/2, and each stream
+ * holds a queue of up to SSP_WATCH_QUEUE_LIMIT messages.
+ */
+export const DEFAULT_QUOTAS: Quotas = {
+  maxViewsPerClient: 10_000,
+  maxStreamsPerClient: 100,
+  maxStreams: 10_000,
 };
 
 /** A configuration error: `message` is the one line to print. */
@@ -191,6 +220,11 @@ export function loadConfig(env: Env = process.env): Config {
       replayLogSize: readInt(env, "SSP_REPLAY_LOG_SIZE", 1000, 0),
     },
     limits: readLimits(env),
+    quotas: {
+      maxViewsPerClient: readInt(env, "SSP_MAX_VIEWS_PER_CLIENT", DEFAULT_QUOTAS.maxViewsPerClient, 1),
+      maxStreamsPerClient: readInt(env, "SSP_MAX_STREAMS_PER_CLIENT", DEFAULT_QUOTAS.maxStreamsPerClient, 1),
+      maxStreams: readInt(env, "SSP_MAX_STREAMS", DEFAULT_QUOTAS.maxStreams, 1),
+    },
     subscriberTokens: readSubscriberTokens(env, authSecret),
   };
 }

@@ -33,4 +33,11 @@ export interface SubscriberTokenVerifier {
 export class SubscriberTokenError extends Error {
   override name = "SubscriberTokenError";
   readonly code = "UNAUTHENTICATED" as const;
+  /** The ErrorInfo reason the client gets: TOKEN_EXPIRED tells it to fetch a fresh token. */
+  readonly reason: "TOKEN_EXPIRED" | "TOKEN_INVALID";
+
+  constructor(message: string, reason: "TOKEN_EXPIRED" | "TOKEN_INVALID" = "TOKEN_INVALID") {
+    super(message);
+    this.reason = reason;
+  }
 }

@@ -121,7 +121,7 @@ function headerAlgorithm(token: string): string {
 /** One message per reason; jose's own messages are not passed on, as some quote token contents. */
 function refusal(err: unknown): SubscriberTokenError {
   if (err instanceof SubscriberTokenError) return err;
-  if (err instanceof errors.JWTExpired) return new SubscriberTokenError("subscriber token expired");
+  if (err instanceof errors.JWTExpired) return new SubscriberTokenError("subscriber token expired", "TOKEN_EXPIRED");
   if (err instanceof errors.JWTClaimValidationFailed) {
     return new SubscriberTokenError(`subscriber token refused: claim ${JSON.stringify(err.claim)} failed its check (${err.reason})`);
   }

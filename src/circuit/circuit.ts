@@ -74,6 +74,8 @@ export class Circuit {
   private readonly nodes = new Map<string, PlanNode<QueryInstance>>();
   private readonly nodesByTable = new Map<string, Set<PlanNode<QueryInstance>>>();
   private readonly views = new Map<string, View>();
+  /** Views per client id, kept with `views` (for quotas: counting must not scan every view). */
+  private readonly viewCounts = new Map<string, number>();
   /** Views by the id text of each record their params reach through a link. */
   private readonly viewsByParamLink = new Map<string, Set<View>>();
   /** Views whose memberships this batch touched, in first-touch order. */
@@ -305,7 +307,9 @@ export class Circuit {
     }
     this.discardTouches();
     membership.logging = true;
+    if (previous) this.countView(previous.spec.clientId, -1);
     this.views.set(spec.id, view);
+    this.countView(frozen.clientId, 1);
     this.indexParamLinks(view);
     return { view: this.stateOf(view), replaced };
   }
@@ -316,6 +320,7 @@ export class Circuit {
     const state = this.stateOf(view);
     this.dropView(view);
     this.views.delete(id);
+    this.countView(view.spec.clientId, -1);
     this.discardTouches();
     return { view: state };
   }
@@ -335,6 +340,7 @@ export class Circuit {
   reset(): void {
     for (const view of this.views.values()) view.root.destroy();
     this.views.clear();
+    this.viewCounts.clear();
     this.viewsByParamLink.clear();
     this.nodes.clear();
     this.nodesByTable.clear();
@@ -366,6 +372,22 @@ export class Circuit {
   getView(id: string): ViewState | undefined {
     const view = this.views.get(id);
     return view ? this.stateOf(view) : undefined;
+  }
+
+  /** The client id a view is registered under, undefined when no such view. */
+  clientOfView(id: string): string | undefined {
+    return this.views.get(id)?.spec.clientId;
+  }
+
+  /** How many views are registered under `clientId`, in constant time. */
+  viewCountOfClient(clientId: string): number {
+    return this.viewCounts.get(clientId) ?? 0;
+  }
+
+  private countView(clientId: string, by: 1 | -1): void {
+    const count = (this.viewCounts.get(clientId) ?? 0) + by;
+    if (count === 0) this.viewCounts.delete(clientId);
+    else this.viewCounts.set(clientId, count);
   }
 
   listViews(clientId?: string): ViewSummary[] {

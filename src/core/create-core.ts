@@ -83,7 +83,7 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     journal: config.journal,
   });
   logger.info({ incarnation }, "incarnation");
-  const hub = new DeltaHub(circuitViewSource(circuit), { ...config.watch, incarnation });
+  const hub = new DeltaHub(circuitViewSource(circuit), { ...config.watch, incarnation, quotas: config.quotas });
   let core: SspCore | undefined;
   const snapshotter = new Snapshotter<CircuitSnapshot>({
     file: recovered.paths.snapshotFile,
@@ -114,6 +114,7 @@ export async function createCore(config: Config, logger: Logger, telemetry: Tele
     stoppedCleanly: () => endIncarnation(config.dataDir, incarnation),
     outboxStuckMs: config.outboxStuckMs,
     inputLimits: config.inputLimits,
+    maxViewsPerClient: config.quotas.maxViewsPerClient,
   });
   telemetry.metrics.observeGauges({ parserAvailable: () => (parser.health().state === "unrecoverable" ? 0 : 1) });
   return core;

@@ -33,10 +33,22 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
   maxBatchBytes: 16_777_216,
 };
 
-/** A request over a size limit; the server answers RESOURCE_EXHAUSTED with `message`. */
+/**
+ * A request over a size limit; the server answers RESOURCE_EXHAUSTED with
+ * `message`, and an ErrorInfo naming the limit (no RetryInfo: the same request
+ * stays over it).
+ */
 export class InputLimitError extends Error {
   override name = "InputLimitError";
   readonly code = "RESOURCE_EXHAUSTED" as const;
+  readonly reason = "LIMIT_EXCEEDED";
+  readonly errorMetadata: Readonly<Record<string, string>>;
+
+  /** `index`: the change whose record is over the limit. */
+  constructor(message: string, limit: string, value: number, index?: number) {
+    super(message);
+    this.errorMetadata = { limit, value: String(value), ...(index === undefined ? {} : { index: String(index) }) };
+  }
 }
 
 export function checkViewSpec(spec: ViewSpec, limits: InputLimits): void {
@@ -44,6 +56,8 @@ export function checkViewSpec(spec: ViewSpec, limits: InputLimits): void {
   if (size > limits.maxParamsBytes) {
     throw new InputLimitError(
       `params are over ${limits.maxParamsBytes} bytes as JSON (SSP_MAX_PARAMS_BYTES, the limit on a view's params); nothing was changed`,
+      "SSP_MAX_PARAMS_BYTES",
+      limits.maxParamsBytes,
     );
   }
 }
@@ -58,12 +72,17 @@ export function checkChanges(changes: readonly RecordChange[], limits: InputLimi
     if (size > limits.maxRecordBytes) {
       throw new InputLimitError(
         `${field} is over ${limits.maxRecordBytes} bytes as JSON (SSP_MAX_RECORD_BYTES, the limit on one record body); nothing was changed`,
+        "SSP_MAX_RECORD_BYTES",
+        limits.maxRecordBytes,
+        i,
       );
     }
     total += size;
     if (total > limits.maxBatchBytes) {
       throw new InputLimitError(
         `the records of this batch are over ${limits.maxBatchBytes} bytes as JSON together (SSP_MAX_BATCH_BYTES, the limit on one batch's bodies); nothing was changed`,
+        "SSP_MAX_BATCH_BYTES",
+        limits.maxBatchBytes,
       );
     }
   }

@@ -71,6 +71,7 @@ import {
 import { checkChanges, checkViewSpec, type InputLimits } from "./input-limits.js";
 import { applyToCircuit, unknownMutation, type CircuitEffect, type EffectOf, type Mutation } from "./mutation.js";
 import { journalUnavailable, reasonOf, snapshotFailed } from "./storage-errors.js";
+import { checkViewQuota } from "./view-quota.js";
 import { WriterQueue } from "./writer-queue.js";
 
 export interface CoreParts {
@@ -98,6 +99,8 @@ export interface CoreParts {
   readonly outboxStuckMs: number;
   /** Size limits checked before a mutation enters the writer queue. */
   readonly inputLimits: InputLimits;
+  /** SSP_MAX_VIEWS_PER_CLIENT, checked in the writer queue (view-quota.ts); no quota when absent. */
+  readonly maxViewsPerClient?: number | undefined;
 }
 
 /** Times a registration waits for a restarting parser before answering UNAVAILABLE. */
@@ -251,6 +254,8 @@ export class SspCore implements Core {
     const { circuit, telemetry, viewLimits } = this.parts;
     const mode = { kind: "live", viewLimits } as const;
     if (mutation.kind === "register") {
+      // In the queue, so concurrent registrations see each other's views.
+      checkViewQuota(circuit, mutation.spec, this.parts.maxViewsPerClient);
       const effect = applyToCircuit(circuit, mutation, mode);
       declareViewTables(circuit, telemetry, mutation.spec.id);
       return effect;

@@ -13,9 +13,10 @@
  * in the call's context values (principalKey); the handlers authorize with it.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { Code, type HandlerContext } from "@connectrpc/connect";
 import { SERVICE_PRINCIPAL, type Principal, type SubscriberTokenVerifier } from "../auth/index.js";
 import { principalKey } from "./context.js";
+import { detailedError } from "./error-details.js";
 
 /** Everything after the scheme is the token, so a secret may contain spaces. */
 const BEARER = /^Bearer +(\S.*)$/i;
@@ -50,23 +51,26 @@ async function authenticate(header: string | null, expected: Buffer, subscribers
   const token = bearerToken(header);
   if (timingSafeEqual(digest(token), expected)) return SERVICE_PRINCIPAL;
   if (subscribers === undefined || !JWT_SHAPE.test(token)) {
-    throw new ConnectError("invalid bearer token", Code.Unauthenticated);
+    throw detailedError("invalid bearer token", Code.Unauthenticated, { reason: "TOKEN_INVALID" });
   }
   try {
     return await subscribers.verify(token);
   } catch (err) {
-    const message = err instanceof Error && (err as { code?: unknown }).code === "UNAUTHENTICATED" ? err.message : "invalid subscriber token";
-    throw new ConnectError(message, Code.Unauthenticated);
+    const refused = err instanceof Error && (err as { code?: unknown }).code === "UNAUTHENTICATED";
+    const reason = refused && (err as { reason?: unknown }).reason === "TOKEN_EXPIRED" ? "TOKEN_EXPIRED" : "TOKEN_INVALID";
+    throw detailedError(refused ? err.message : "invalid subscriber token", Code.Unauthenticated, { reason });
   }
 }
 
 function bearerToken(header: string | null): string {
   if (header === null || header.trim() === "") {
-    throw new ConnectError("missing credentials: send metadata `authorization: Bearer <SPOOKY_AUTH_SECRET>`", Code.Unauthenticated);
+    throw detailedError("missing credentials: send metadata `authorization: Bearer <SPOOKY_AUTH_SECRET>`", Code.Unauthenticated, {
+      reason: "CREDENTIALS_MISSING",
+    });
   }
   const match = BEARER.exec(header.trim());
   if (match === null) {
-    throw new ConnectError("malformed authorization metadata: expected `Bearer <token>`", Code.Unauthenticated);
+    throw detailedError("malformed authorization metadata: expected `Bearer <token>`", Code.Unauthenticated, { reason: "CREDENTIALS_MALFORMED" });
   }
   return match[1] ?? "";
 }

@@ -5,11 +5,13 @@
  * CircuitError has `code: "INVALID_ARGUMENT" | "NOT_FOUND"`); it is read by
  * duck typing so the server needs no service internals. Anything else is a bug:
  * logged with the request id, answered as INTERNAL without its details.
+ * Every answer then gets its ErrorInfo (and RetryInfo) from error-details.ts.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { requestIdKey } from "./context.js";
 import { decodeErrorToInvalidArgument, isRequestDecodeError } from "./decode-errors.js";
+import { withErrorDetails } from "./error-details.js";
 import { codeFromName } from "./grpc-code.js";
 
 /** Codes that mean "the server failed", whatever the thrower called them. */
@@ -29,8 +31,9 @@ export interface ErrorScope {
  */
 export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 
+/** The answer to `err`, with its ErrorInfo (error-details.ts) and a message of bounded length. */
 export function toConnectError(err: unknown, scope: ErrorScope): ConnectError {
-  return bounded(mapError(err, scope));
+  return withErrorDetails(bounded(mapError(err, scope)), err);
 }
 
 function mapError(err: unknown, scope: ErrorScope): ConnectError {
@@ -46,8 +49,10 @@ function bounded(err: ConnectError): ConnectError {
   const message = err.rawMessage;
   if (message.length <= MAX_ERROR_MESSAGE_LENGTH) return err;
   const cut = message.slice(0, MAX_ERROR_MESSAGE_LENGTH);
-  // SSP's errors carry no details; the cut error keeps code, metadata and cause.
-  return new ConnectError(`${cut}… (${message.length - cut.length} more characters)`, err.code, err.metadata, undefined, err.cause);
+  // The cut error keeps code, metadata, details and cause.
+  const cutError = new ConnectError(`${cut}… (${message.length - cut.length} more characters)`, err.code, err.metadata, undefined, err.cause);
+  cutError.details.push(...err.details);
+  return cutError;
 }
 
 /**

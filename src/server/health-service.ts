@@ -14,6 +14,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { abortable } from "./abortable.js";
+import { detailedError } from "./error-details.js";
 import type { Readiness } from "../core/index.js";
 
 const KNOWN_SERVICES = new Set(["", StreamProcessorService.typeName]);
@@ -85,9 +86,10 @@ function statusFeed(status: () => Promise<Status>, intervalMs: number, maxWatche
   return {
     join() {
       if (watchers >= maxWatchers) {
-        throw new ConnectError(
+        throw detailedError(
           `too many health watchers: at most ${maxWatchers} Watch streams at once (SSP_MAX_HEALTH_WATCHERS); use Check to poll`,
           Code.ResourceExhausted,
+          { reason: "QUOTA_EXCEEDED", metadata: { limit: "SSP_MAX_HEALTH_WATCHERS", value: String(maxWatchers) }, retryDelayMs: 5000 },
         );
       }
       watchers++;

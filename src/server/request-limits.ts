@@ -14,8 +14,9 @@
  * The limits apply to new requests only: state recovered from a snapshot or the
  * journal was accepted under the rules of its day and is not checked again.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { tableOfRecordId } from "../circuit/index.js";
+import { detailedError } from "./error-details.js";
 
 export interface RequestLimits {
   /** Changes per IngestBatch (SSP_MAX_BATCH_CHANGES). */
@@ -35,29 +36,48 @@ export const MAX_WATCH_VIEWS = 1000;
 
 export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxBatchChanges: DEFAULT_MAX_BATCH_CHANGES };
 
-export function invalidArgument(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+/** ErrorInfo reason INVALID_ARGUMENT, with the field when one is named. */
+export function invalidArgument(message: string, field?: string): ConnectError {
+  return detailedError(message, Code.InvalidArgument, { reason: "INVALID_ARGUMENT", ...(field === undefined ? {} : { metadata: { field } }) });
+}
+
+/** A count or length over one of these limits: ErrorInfo reason LIMIT_EXCEEDED naming it. */
+function limitExceeded(message: string, field: string, limit: string, value: number): ConnectError {
+  return detailedError(message, Code.InvalidArgument, { reason: "LIMIT_EXCEEDED", metadata: { field, limit, value: String(value) } });
 }
 
 export function checkBatchSize(count: number, limits: RequestLimits): void {
   if (count > limits.maxBatchChanges) {
-    throw invalidArgument(
+    throw limitExceeded(
       `changes has ${count} entries; a batch holds at most ${limits.maxBatchChanges} (SSP_MAX_BATCH_CHANGES): split it`,
+      "changes",
+      "SSP_MAX_BATCH_CHANGES",
+      limits.maxBatchChanges,
     );
   }
 }
 
 export function checkWatchSize(viewIds: number, resumeCursors: number): void {
   if (viewIds > MAX_WATCH_VIEWS) {
-    throw invalidArgument(`view_ids has ${viewIds} entries; a stream names at most ${MAX_WATCH_VIEWS} views: follow more by client_id`);
+    throw limitExceeded(
+      `view_ids has ${viewIds} entries; a stream names at most ${MAX_WATCH_VIEWS} views: follow more by client_id`,
+      "view_ids",
+      "MAX_WATCH_VIEWS",
+      MAX_WATCH_VIEWS,
+    );
   }
   if (resumeCursors > MAX_WATCH_VIEWS) {
-    throw invalidArgument(`resume_from has ${resumeCursors} entries; a stream resumes at most ${MAX_WATCH_VIEWS} views`);
+    throw limitExceeded(
+      `resume_from has ${resumeCursors} entries; a stream resumes at most ${MAX_WATCH_VIEWS} views`,
+      "resume_from",
+      "MAX_WATCH_VIEWS",
+      MAX_WATCH_VIEWS,
+    );
   }
 }
 
 export function checkViewId(id: string, field: string): string {
-  if (id === "") throw invalidArgument(`${field} is required`);
+  if (id === "") throw invalidArgument(`${field} is required`, field);
   checkLength(id, field, MAX_VIEW_ID_LENGTH, "view ids");
   checkWellFormed(id, field);
   return id;
@@ -97,21 +117,21 @@ export function checkRecordId(id: string, field: string): void {
  * Anything else, escaped as ⟨…⟩ or `…` where it is not a plain identifier, is a table.
  */
 export function checkTableName(name: string, field: string): void {
-  if (name === "") throw invalidArgument(`${field} must not be empty`);
+  if (name === "") throw invalidArgument(`${field} must not be empty`, field);
   checkLength(name, field, MAX_TABLE_NAME_LENGTH, "table names");
   checkWellFormed(name, field);
   if (name.includes("\u0000")) {
-    throw invalidArgument(`${field} contains a NUL character, which SurrealQL cannot name: table names must not hold U+0000`);
+    throw invalidArgument(`${field} contains a NUL character, which SurrealQL cannot name: table names must not hold U+0000`, field);
   }
 }
 
 function checkLength(value: string, field: string, max: number, what: string): void {
-  if (value.length > max) throw invalidArgument(`${field} is ${value.length} characters long; ${what} are at most ${max}`);
+  if (value.length > max) throw limitExceeded(`${field} is ${value.length} characters long; ${what} are at most ${max}`, field, "MAX_LENGTH", max);
 }
 
 /** SurrealDB (and every UTF-8 wire) replaces a lone surrogate with U+FFFD: such an id would not come back as sent. */
 function checkWellFormed(value: string, field: string): void {
   if (!value.isWellFormed()) {
-    throw invalidArgument(`${field} is not well-formed Unicode (it holds a lone UTF-16 surrogate), so it would not survive storage`);
+    throw invalidArgument(`${field} is not well-formed Unicode (it holds a lone UTF-16 surrogate), so it would not survive storage`, field);
   }
 }

@@ -39,6 +39,7 @@ import { requireService } from "./authorize.js";
 import { authGate, type RequestGate } from "./auth.js";
 import type { Core, Readiness } from "../core/index.js";
 import { recodeDecodeErrors } from "./decode-errors.js";
+import { detailErrorsOnAbort, withErrorDetails } from "./error-details.js";
 import { errorMappingInterceptor } from "./errors.js";
 import { grpcCodeName } from "./grpc-code.js";
 import { healthService } from "./health-service.js";
@@ -120,6 +121,7 @@ export async function startServer(
     jsonOptions: { ignoreUnknownFields: false },
     // Decode errors are re-coded first, whatever the auth gate then decides.
     requestGate: async (ctx) => {
+      detailErrorsOnAbort(ctx);
       recodeDecodeErrors(ctx);
       await gate(ctx);
     },
@@ -219,8 +221,9 @@ function reportRejections(gate: RequestGate, logger: Logger, onRejected: ServerO
     const started = performance.now();
     try {
       await gate(context);
-    } catch (err) {
-      const { code, rawMessage } = ConnectError.from(err);
+    } catch (thrown) {
+      const err = withErrorDetails(ConnectError.from(thrown), thrown);
+      const { code, rawMessage } = err;
       const milliseconds = performance.now() - started;
       logger.info(
         {

@@ -8,6 +8,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { abortable } from "./abortable.js";
+import { detailedError } from "./error-details.js";
 import { notOwnView, requireOwnClient, requireService, subscriberOf } from "./authorize.js";
 import {
   clientIdFromProto,
@@ -106,7 +107,9 @@ export function sspService({ core, version, startedAt, limits = DEFAULT_REQUEST_
       const id = viewIdFromProto(req.id, "id");
       const view = await getView(id);
       if (subscriber !== undefined && view?.spec.clientId !== subscriber.clientId) throw notOwnView(subscriber, id);
-      if (view === undefined) throw new ConnectError(`view ${JSON.stringify(id)} is not registered`, Code.NotFound);
+      if (view === undefined) {
+        throw detailedError(`view ${JSON.stringify(id)} is not registered`, Code.NotFound, { reason: "VIEW_NOT_FOUND", metadata: { view_id: id } });
+      }
       return {
         view: viewInfoToProto({ spec: view.spec, sequence: view.sequence, memberCount: view.members.length }),
         members: view.members.map(memberToProto),

@@ -23,6 +23,7 @@ import type { Delta, RecordId, ViewDelta, ViewState } from "../circuit/index.js"
 import { DeliveryGate } from "./delivery-gate.js";
 import { HubClosedError, InvalidWatchRequestError, ResetError, ViewNotFoundError, WatchPermissionError } from "./errors.js";
 import { ReplayLog, type LogEntry } from "./replay-log.js";
+import { StreamQuota } from "./stream-quota.js";
 import { Subscriber, type Queued } from "./subscriber.js";
 import type {
   DeltaHubOptions,
@@ -43,6 +44,7 @@ export class DeltaHub {
   private readonly now: () => number;
   private readonly gate = new DeliveryGate();
   private readonly incarnation: string;
+  private readonly quota: StreamQuota | undefined;
   private closed = false;
   /** Set when nothing can become durable any more: every stream ended with it. */
   private halted: Error | undefined;
@@ -56,6 +58,7 @@ export class DeltaHub {
     requireInteger("heartbeatMs", options.heartbeatMs, 0);
     this.now = options.now ?? Date.now;
     this.incarnation = options.incarnation ?? "";
+    this.quota = options.quotas === undefined ? undefined : new StreamQuota(options.quotas);
   }
 
   /**
@@ -148,7 +151,8 @@ export class DeltaHub {
    * Opens a stream. Throws before streaming anything: InvalidWatchRequestError
    * for a malformed request, ViewNotFoundError when a named view is unknown,
    * HubClosedError after close(), WatchPermissionError when an owner-scoped
-   * request reaches beyond its owner. The stream ends when `signal` aborts, when
+   * request reaches beyond its owner, StreamQuotaError when it would go over a
+   * stream quota (checked last, so a refused request takes no slot). The stream ends when `signal` aborts, when
    * the consumer stops iterating, on close() (cleanly, after what is queued) or
    * with an error (StreamOverflowError, ResetError, StreamExpiredError).
    *
@@ -177,6 +181,8 @@ export class DeltaHub {
       }
     }
 
+    // Taken in this synchronous step, with the stream's registration below: no concurrent open can slip in between.
+    const release = this.quota?.acquire(quotaClients(request, clientId, views)) ?? (() => undefined);
     const subscriber = new Subscriber(
       {
         queueLimit: this.options.queueLimit,
@@ -187,7 +193,10 @@ export class DeltaHub {
         explicitViews: new Set(request.viewIds),
         owner: request.owner,
         endsAt: request.endsAt,
-        onEnd: (ended) => this.forget(ended),
+        onEnd: (ended) => {
+          release();
+          this.forget(ended);
+        },
         gate: this.gate,
       },
       signal,
@@ -217,6 +226,11 @@ export class DeltaHub {
 
   streamCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Open streams the quota counts, in all or against one client (0 without quotas). */
+  quotaCount(client?: string): number {
+    return this.quota?.count(client) ?? 0;
   }
 
   private publishOne(viewDelta: ViewDelta, bodies: BodyCache, position: number): void {
@@ -381,6 +395,18 @@ function validate(request: WatchRequest, clientId: string | undefined): void {
       throw new InvalidWatchRequestError(`resume cursor for view ${JSON.stringify(viewId)} must be a non-negative integer, got ${cursor}`);
     }
   }
+}
+
+/** The clients a stream counts against (stream-quota.ts): its owner, its client id, the clients of the views it names. */
+function quotaClients(request: WatchRequest, clientId: string | undefined, views: ReadonlyMap<string, ViewState>): Set<string> {
+  const clients = new Set<string>();
+  if (request.owner !== undefined) clients.add(request.owner);
+  if (clientId !== undefined) clients.add(clientId);
+  for (const id of request.viewIds) {
+    const client = views.get(id)?.spec.clientId;
+    if (client !== undefined && client !== "") clients.add(client);
+  }
+  return clients;
 }
 
 /** Checked before anything is streamed: a scoped stream never starts on a view that is not its owner's. */

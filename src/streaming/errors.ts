@@ -67,6 +67,27 @@ export class StreamExpiredError extends Error {
   }
 }
 
+/** How long a client refused by a stream quota should wait: streams end and reconnect often, so slots free up quickly. */
+export const STREAM_QUOTA_RETRY_MS = 5000;
+
+/**
+ * Opening the stream would go over a stream quota (stream-quota.ts); nothing
+ * was streamed. `reason`, `errorMetadata` and `retryDelayMs` become the
+ * status's ErrorInfo and RetryInfo.
+ */
+export class StreamQuotaError extends Error {
+  override name = "StreamQuotaError";
+  readonly code = "RESOURCE_EXHAUSTED" as const;
+  readonly reason = "QUOTA_EXCEEDED";
+  readonly errorMetadata: Readonly<Record<string, string>>;
+  readonly retryDelayMs = STREAM_QUOTA_RETRY_MS;
+
+  constructor(message: string, limit: string, value: number, clientId?: string) {
+    super(message);
+    this.errorMetadata = { limit, value: String(value), ...(clientId === undefined ? {} : { client_id: clientId }) };
+  }
+}
+
 /** The server's state was reset: every view is gone, so every stream ends. */
 export class ResetError extends Error {
   override name = "ResetError";

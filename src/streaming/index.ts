@@ -19,9 +19,11 @@ export {
   ResetError,
   StreamExpiredError,
   StreamOverflowError,
+  StreamQuotaError,
   ViewNotFoundError,
   WatchPermissionError,
 } from "./errors.js";
+export { StreamQuota, type StreamQuotaLimits } from "./stream-quota.js";
 export type {
   ClosedMessage,
   DeltaHubOptions,

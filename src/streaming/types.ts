@@ -4,6 +4,7 @@
  * No gRPC here: the server maps these messages to the proto.
  */
 import type { DeltaEvent, Member, RecordId, StoredRecord, ViewState } from "../circuit/index.js";
+import type { StreamQuotaLimits } from "./stream-quota.js";
 
 /**
  * Read access to the circuit, implemented by the integrator. Every call is
@@ -64,6 +65,8 @@ export interface DeltaHubOptions {
    * snapshot carries it. "" by default.
    */
   readonly incarnation?: string;
+  /** Caps on open streams, in all and per client (stream-quota.ts); none when absent. */
+  readonly quotas?: StreamQuotaLimits | undefined;
 }
 
 /** One record change as streamed: the circuit's Delta plus, optionally, its body. */

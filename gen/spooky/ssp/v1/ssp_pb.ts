@@ -30,6 +30,12 @@
 // - A request that breaks a limit (batch size, id and table-name lengths; see
 //   the README's Limits table), does not decode, or carries a JSON field this
 //   contract does not have is refused with INVALID_ARGUMENT and changes nothing.
+// - Quotas: a RegisterView of a new view beyond SSP_MAX_VIEWS_PER_CLIENT, or a
+//   WatchDeltas beyond SSP_MAX_STREAMS_PER_CLIENT or SSP_MAX_STREAMS, gets
+//   RESOURCE_EXHAUSTED naming the limit, and changes nothing (README "Quotas").
+// - Every error carries a google.rpc.ErrorInfo (reason, domain "ssp.spooky.dev",
+//   metadata naming the field or limit), plus a google.rpc.RetryInfo where
+//   retrying later can succeed (README "Error details").
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
