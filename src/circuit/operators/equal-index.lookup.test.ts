@@ -8,7 +8,8 @@ import type { Value } from "../values/value.js";
 import { EqualIndex } from "./equal-index.js";
 import type { InstanceIndex } from "./instance-index.js";
 import { RangeIndex } from "./range-index.js";
-import { collectedNames, SetIndex, testInstance, testRow, type TestInstance } from "./testing.js";
+import { EveryInstance } from "./index-by-dispatch.js";
+import { collectedNames, testInstance, testRow, type TestInstance } from "./testing.js";
 
 // Values that share or split dispatch keys in the ways that matter: NaN (equal to
 // itself as a Map key), 0 and -0, a record id and its text, structurally equal arrays.
@@ -41,7 +42,7 @@ describe("EqualIndex lookup", () => {
   function check(refineOp: RangeOp | undefined, ops: { kind: string; v?: Value; min?: number; which?: number; before?: [Value, number]; after?: [Value, number] }[]): void {
     const dispatch: EqualDispatch = { kind: "equal", rowPath: [{ kind: "field", name: "v" }], rowValue: (row) => (row as { v?: Value }).v, envValue: (env) => env.params["v"] };
     const refine: RangeDispatch | undefined = refineOp && { kind: "range", rowPath: [{ kind: "field", name: "n" }], op: refineOp, rowValue: (row) => (row as { n?: Value }).n, envBound: (env) => env.params["min"] };
-    const index = new EqualIndex<TestInstance>(dispatch, (): InstanceIndex<TestInstance> => (refine ? new RangeIndex(refine) : new SetIndex()));
+    const index = new EqualIndex<TestInstance>(dispatch, (): InstanceIndex<TestInstance> => (refine ? new RangeIndex(refine) : new EveryInstance()));
     const live: TestInstance[] = [];
     let name = 0;
     // The conjuncts as the model evaluates them: the row's key is the instance's, and the refining range holds.

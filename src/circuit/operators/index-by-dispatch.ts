@@ -30,8 +30,8 @@ export function instanceIndex<I extends Indexed>(
   }
 }
 
-/** No dispatch conjunct: every change visits every instance. */
-class EveryInstance<I extends Indexed> implements InstanceIndex<I> {
+/** No dispatch conjunct: every change visits every instance (also the innermost bucket when nothing refines a dispatch). */
+export class EveryInstance<I extends Indexed> implements InstanceIndex<I> {
   private readonly all = new Set<I>();
 
   get size(): number {

@@ -7,7 +7,8 @@ import type { Value } from "../values/value.js";
 import type { InstanceIndex } from "./instance-index.js";
 import { MemberIndex } from "./member-index.js";
 import { RangeIndex } from "./range-index.js";
-import { collectedNames, SetIndex, testInstance, testRow, type TestInstance } from "./testing.js";
+import { EveryInstance } from "./index-by-dispatch.js";
+import { collectedNames, testInstance, testRow, type TestInstance } from "./testing.js";
 
 // Keys as `dispatchKey` leaves them: scalars, NaN among them (a Map key equal to itself).
 const key = fc.constantFrom<number | string>(0, 1, 2, 3, "a", Number.NaN);
@@ -39,7 +40,7 @@ describe("MemberIndex lookup", () => {
     };
     // `n >= $min` refining each bucket.
     const refine: RangeDispatch = { kind: "range", rowPath: [{ kind: "field", name: "n" }], op: "ge", rowValue: (row) => (row as { n?: Value }).n, envBound: (env) => env.params["min"] };
-    const index = new MemberIndex<TestInstance>(dispatch, (): InstanceIndex<TestInstance> => (refined ? new RangeIndex(refine) : new SetIndex()));
+    const index = new MemberIndex<TestInstance>(dispatch, (): InstanceIndex<TestInstance> => (refined ? new RangeIndex(refine) : new EveryInstance()));
     const live: TestInstance[] = [];
     let name = 0;
     // Shares a key with the row (any key when the row's cannot be listed, every row when the instance's cannot), and the refinement holds.

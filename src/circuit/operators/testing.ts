@@ -60,26 +60,6 @@ export function testRow(fields: { readonly [name: string]: Value }): Row {
   return toRow({ ...body, id: new RecordId("t", 1) }, 1);
 }
 
-/** A bucket that returns every instance it holds: the innermost index when nothing refines a dispatch. */
-export class SetIndex<I extends Indexed> implements InstanceIndex<I> {
-  private readonly all = new Set<I>();
-
-  get size(): number {
-    return this.all.size;
-  }
-
-  add(inst: I): void {
-    this.all.add(inst);
-  }
-
-  delete(inst: I): void {
-    this.all.delete(inst);
-  }
-
-  collect(_before: Row | undefined, _after: Row | undefined, out: I[]): void {
-    for (const i of this.all) out.push(i);
-  }
-}
 
 /** The names of the instances `index` collects for a change, sorted, repeats kept (so a test sees them). */
 export function collectedNames(index: InstanceIndex<TestInstance>, before: Row | undefined, after: Row | undefined): number[] {
