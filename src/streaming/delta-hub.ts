@@ -182,7 +182,7 @@ export class DeltaHub {
     }
 
     // Taken in this synchronous step, with the stream's registration below: no concurrent open can slip in between.
-    const release = this.quota?.acquire(quotaClients(request, clientId, views)) ?? (() => undefined);
+    const release = this.quota?.acquire(quotaClients(request, clientId)) ?? (() => undefined);
     const subscriber = new Subscriber(
       {
         queueLimit: this.options.queueLimit,
@@ -397,15 +397,16 @@ function validate(request: WatchRequest, clientId: string | undefined): void {
   }
 }
 
-/** The clients a stream counts against (stream-quota.ts): its owner, its client id, the clients of the views it names. */
-function quotaClients(request: WatchRequest, clientId: string | undefined, views: ReadonlyMap<string, ViewState>): Set<string> {
+/**
+ * The clients a stream counts against (stream-quota.ts): its owner and its
+ * client id. The views it names do not make it their client's stream: a
+ * backend following a popular view for many users holds one stream each, and
+ * those count in all, not against the view's client.
+ */
+function quotaClients(request: WatchRequest, clientId: string | undefined): Set<string> {
   const clients = new Set<string>();
   if (request.owner !== undefined) clients.add(request.owner);
   if (clientId !== undefined) clients.add(clientId);
-  for (const id of request.viewIds) {
-    const client = views.get(id)?.spec.clientId;
-    if (client !== undefined && client !== "") clients.add(client);
-  }
   return clients;
 }
 

@@ -1,12 +1,11 @@
 /**
  * How many WatchDeltas streams may be open at once: in all, and per client.
  *
- * A stream counts against every client it follows at open: its owner (a
- * subscriber token's client), its client_id, and the client of each view it
- * names (so a service-credential stream naming views of three clients takes a
- * slot of each of the three). Views of no client ("") count against no client,
- * only against the total. The count is taken at open and held until the stream
- * ends, whatever views it gains or loses meanwhile.
+ * A stream counts against its owner (a subscriber token's client) and its
+ * client_id, each once. The views it names count it only in all: a backend
+ * following one popular view for thousands of users is not that view's client
+ * opening thousands of streams. The count is taken at open and held until the
+ * stream ends, whatever views it gains or loses meanwhile.
  *
  * acquire() runs in the same synchronous step as the hub registers the stream,
  * so two concurrent opens cannot both take the last slot.

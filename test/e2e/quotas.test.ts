@@ -162,17 +162,19 @@ describe("stream quotas", () => {
     await eventually(async () => (await openStreams()) === 0);
   });
 
-  it("SSP_MAX_STREAMS_PER_CLIENT: by client id or by the client of a named view, two open, the third refused before any message", async () => {
+  it("SSP_MAX_STREAMS_PER_CLIENT: two open by client id, the third refused before any message; named views count only in all", async () => {
     streams.push(await openStream({ clientId: "alice" }));
-    streams.push(await openStream({ viewIds: ["alice-v"] }));
+    streams.push(await openStream({ clientId: "alice", viewIds: ["bob-v"] }));
     expect(await openStreams()).toBe(2);
-    for (const request of [{ clientId: "alice" }, { viewIds: ["alice-v"] }, { viewIds: ["bob-v", "alice-v"] }] as WatchInit[]) {
+    for (const request of [{ clientId: "alice" }, { clientId: "alice", viewIds: ["bob-v"] }] as WatchInit[]) {
       expectQuotaError(await refusal(openStream(request)), "SSP_MAX_STREAMS_PER_CLIENT", 2);
     }
     expect(await openStreams()).toBe(2);
+    // A backend following alice's view by its id is not alice's stream: it counts only in all.
+    streams.push(await openStream({ viewIds: ["alice-v"] }));
     // Bob's slot was not taken by the refused stream that named his view.
     streams.push(await openStream({ clientId: "bob" }));
-    streams.push(await openStream({ clientId: "bob" }));
+    expect(await openStreams()).toBe(4);
     // A closed stream frees its slot.
     streams.shift()?.close();
     await eventually(async () => (await openStreams()) === 3);

@@ -1,7 +1,6 @@
 /**
- * Which clients a stream counts against (stream-quota.ts): its owner, its
- * client id and the clients of the views it names, each once; views of no
- * client only against the total. A refused open takes nothing, and every way
+ * Which clients a stream counts against (stream-quota.ts): its owner and its
+ * client id, each once; the views it names only in all. A refused open takes nothing, and every way
  * a stream ends gives its slots back.
  */
 import { describe, expect, it } from "vitest";
@@ -11,22 +10,24 @@ import { createWorld, request } from "./support/world.js";
 const signal = () => new AbortController().signal;
 
 describe("DeltaHub: stream quotas", () => {
-  it("counts a stream once against each client it follows at open", () => {
+  it("counts a stream against its owner and its client id, and the views it names only in all", () => {
     const world = createWorld({ quotas: { maxStreams: 10, maxStreamsPerClient: 1 } });
     world.register("a", "alice", ["a:1"]);
     world.register("b", "bob", ["b:1"]);
     world.register("anon", "", ["n:1"]);
     world.hub.subscribe(request({ viewIds: ["a", "b"] }), signal());
-    expect([world.hub.quotaCount("alice"), world.hub.quotaCount("bob"), world.hub.quotaCount()]).toEqual([1, 1, 1]);
-    // A subscriber token's stream counts against its owner, whatever it names.
-    for (const attempt of [request({ clientId: "alice" }), request({ viewIds: ["b"] }), request({ viewIds: ["a"], owner: "alice" })]) {
+    expect([world.hub.quotaCount("alice"), world.hub.quotaCount("bob"), world.hub.quotaCount()]).toEqual([0, 0, 1]);
+    world.hub.subscribe(request({ clientId: "alice" }), signal());
+    expect(world.hub.quotaCount("alice")).toBe(1);
+    // A subscriber token's stream counts against its owner, whatever it names; a client id, with or without views.
+    for (const attempt of [request({ clientId: "alice" }), request({ viewIds: ["a"], owner: "alice" }), request({ clientId: "alice", viewIds: ["b"] })]) {
       expect(() => world.hub.subscribe(attempt, signal())).toThrow(StreamQuotaError);
     }
-    // Views of no client count only against the total.
+    // Naming a view of a full client is not opening that client's stream.
+    world.hub.subscribe(request({ viewIds: ["a"] }), signal());
     world.hub.subscribe(request({ viewIds: ["anon"] }), signal());
-    world.hub.subscribe(request({ viewIds: ["anon"] }), signal());
-    expect(world.hub.quotaCount()).toBe(3);
-    expect(world.hub.streamCount()).toBe(3);
+    expect([world.hub.quotaCount("alice"), world.hub.quotaCount()]).toEqual([1, 4]);
+    expect(world.hub.streamCount()).toBe(4);
   });
 
   it("takes no slot for a refused open, and gives slots back however the stream ends", async () => {
