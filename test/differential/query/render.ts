@@ -1,11 +1,11 @@
 /**
  * Renders a query description to SurrealQL. `withIds` (the oracle's text) ends
  * every projection list with `id`, so the oracle can read the id of every row
- * whatever the list renamed, and ends every ORDER BY with `id`: SurrealDB 3.0.2 keeps rows tied
- * on the ORDER BY keys in id order only while it sorts at most 20 of them with
- * no literal LIMIT (beyond that its unstable sort shuffles them); the circuit
- * always breaks ties by id, as SurrealDB does below that size. Nothing else
- * about the text changes.
+ * whatever the list renamed, and ends every ORDER BY with `id`: SurrealDB 3.0.2
+ * keeps rows tied on the ORDER BY keys in id order only while it sorts at most
+ * 20 of them with no literal LIMIT (beyond that its unstable sort shuffles
+ * them); the circuit always breaks ties by id, as SurrealDB does below that
+ * size. Nothing else about the text changes.
  */
 import { escapeIdent, toSurql } from "../arbitraries/values.js";
 import type { Condition, Operand, OrderKey, Projection, Query } from "./description.js";
