@@ -98,4 +98,31 @@ describe("a $parent path through a link, under a windowed parent", () => {
     expect(disagreements(checks)).toEqual([]);
     expect(checks.find((c) => c.step === 4 && c.view === "plain")!.surrealdb).toEqual(["post:2 v2"]);
   });
+
+  it("re-evaluates a row that moves in its own window and whose $parent path read itself through a link", async () => {
+    // Fuzz seed -1866662986 (sequence 7846): user:2 links to itself, so `$parent.author.thread`
+    // read thread:3 through user:2 as it was. The update drops `author` and moves user:2 in
+    // `ORDER BY links` (NONE → []), within the window a START without LIMIT keeps per instance
+    // (top-k.ts): the subquery must compare the path as it read before the change, not as the
+    // stored row reads it now (NONE on both sides), and so let thread:3 go.
+    const steps = [
+      create("user:1", { n: 0 }),
+      create("user:0", { n: 0 }),
+      create("user:2", { n: 0, author: link("user:2"), thread: link("thread:3") }),
+      create("user:a", { links: [link("message:1")] }),
+      create("thread:3", { n: 0 }),
+      update("user:2", { links: [] }),
+    ] as ReplayStep[];
+    const checks = await replaySteps(
+      oracle,
+      ["user", "thread", "message"],
+      [
+        { id: "start", surql: "SELECT *, (SELECT * FROM thread WHERE $parent.author.thread = id) AS rows FROM user ORDER BY links ASC START 2" },
+        { id: "window", surql: "SELECT *, (SELECT * FROM thread WHERE $parent.author.thread = id) AS rows FROM user ORDER BY links LIMIT 3" },
+      ],
+      steps,
+    );
+    expect(disagreements(checks)).toEqual([]);
+    expect(checks.find((c) => c.step === 5 && c.view === "start")!.delta).toEqual(["DELETED thread:3 v1", "UPDATED user:2 v2"]);
+  });
 });

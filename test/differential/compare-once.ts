@@ -1,8 +1,9 @@
 /**
  * One query, one set of records, both engines: for minimising a mismatch by
  * hand and for pinning it as a regression test. SurrealDB's membership is every
- * object in the result that has a record `id`, at any depth: so project `id` at
- * every level of a hand-written reproducer, and keep `id` out of record bodies.
+ * object in the result that has a record `id`, at any depth: so end every level
+ * of a hand-written reproducer's select list with `id` (SurrealDB drops a renamed
+ * `id`: `SELECT *, id AS pv` has none), and keep `id` out of record bodies.
  */
 import { RecordId as SdkRecordId } from "surrealdb";
 import { Circuit, parseRecordId } from "../../src/circuit/index.js";

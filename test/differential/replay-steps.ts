@@ -9,7 +9,8 @@
  * record `id`, at any depth (compare-once.ts's rule): the rows, the rows of
  * every subquery and the records fetched through `link.*`. So the bodies of a
  * replay must not hold objects with an `id` of their own (an embedded id is
- * not a member: src/circuit/README.md).
+ * not a member: src/circuit/README.md), and every top-level row must carry its
+ * `id` (SurrealDB drops it from a row whose select list renames it).
  */
 import { RecordId as SdkRecordId } from "surrealdb";
 import { Circuit, parseRecordId } from "../../src/circuit/index.js";
@@ -61,7 +62,11 @@ export async function replaySteps(
     const params: { [name: string]: Val } = {};
     for (const [k, v] of Object.entries(view.params ?? {})) params[k] = fromWire(v);
     const found = new Set<string>();
-    collectRowIds(await oracle.run(view.surql, params), found);
+    const rows = await oracle.run(view.surql, params);
+    // SurrealDB drops a renamed `id` from the row (`SELECT *, id AS pv`): such a row would be missed.
+    if (!Array.isArray(rows) || rows.some((row) => !((row as { id?: unknown } | null)?.id instanceof SdkRecordId)))
+      throw new Error(`replay: ${view.id} returned a row without its id; end the select list with \`id\``);
+    collectRowIds(rows, found);
     return new Map([...found].map((id) => [id, versions.get(id)?.version ?? 0]));
   };
 
@@ -141,7 +146,8 @@ function collectRowIds(value: unknown, out: Set<string>): void {
   }
 }
 
-function fromWire(w: WireValue): Val {
+/** A wire value (links as `{$rid}`) as the oracle's value. */
+export function fromWire(w: WireValue): Val {
   if (w === null || typeof w !== "object") return w;
   if (Array.isArray(w)) return w.map(fromWire);
   const keys = Object.keys(w);

@@ -295,7 +295,9 @@ export class TopK implements HoldingSink {
       }
       if (delta < 0) this.next.remove(e.row);
       else if (delta > 0) this.next.add(last);
-      else if (changedBefore && key === changedBefore.id.text) this.next.change(e.row, last);
+      // The change's own `before`, not the stored row: it may carry how its links read before
+      // the change (circuit.ts `asBefore`), which the subqueries compare their `$parent` paths by.
+      else if (changedBefore && key === changedBefore.id.text) this.next.change(changedBefore, last);
     }
     events.length = 0;
   }

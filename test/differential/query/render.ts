@@ -1,11 +1,11 @@
 /**
- * Renders a query description to SurrealQL. `withIds` (the oracle's text) adds
- * `id` to every projection level that lacks it, so the oracle can read the id of
- * every row, and ends every ORDER BY with `id`: SurrealDB 3.0.2 keeps rows tied
- * on the ORDER BY keys in id order only while it sorts at most 20 of them with
- * no literal LIMIT (beyond that its unstable sort shuffles them); the circuit
- * always breaks ties by id, as SurrealDB does below that size. Nothing else
- * about the text changes.
+ * Renders a query description to SurrealQL. `withIds` (the oracle's text) ends
+ * every projection list with `id`, so the oracle can read the id of every row
+ * whatever the list renamed, and ends every ORDER BY with `id`: SurrealDB 3.0.2
+ * keeps rows tied on the ORDER BY keys in id order only while it sorts at most
+ * 20 of them with no literal LIMIT (beyond that its unstable sort shuffles
+ * them); the circuit always breaks ties by id, as SurrealDB does below that
+ * size. Nothing else about the text changes.
  */
 import { escapeIdent, toSurql } from "../arbitraries/values.js";
 import type { Condition, Operand, OrderKey, Projection, Query } from "./description.js";
@@ -19,8 +19,10 @@ export interface RenderOptions {
 export function renderQuery(q: Query, options: RenderOptions = {}): string {
   const projections: string[] = [];
   if (q.star) projections.push("*");
-  else if (options.withIds && !q.fields.some((f) => f.kind === "field" && f.alias === undefined && isIdPath(f.path))) projections.push("id");
   for (const f of q.fields) projections.push(renderProjection(f, options));
+  // Last, because SurrealDB 3.0.2 moves a renamed field out of the row: `SELECT *, id AS pv`
+  // (and `SELECT id, id AS pv`) has no `id`; an `id` projected after the rename puts it back.
+  if (options.withIds) projections.push("id");
 
   let text = `SELECT ${projections.join(", ")} FROM ${escapeIdent(q.table)}`;
   if (q.where) text += ` WHERE ${renderCondition(q.where, options)}`;
@@ -30,10 +32,6 @@ export function renderQuery(q: Query, options: RenderOptions = {}): string {
   const start = q.start === undefined ? "" : ` START ${count(q.start)}`;
   text += q.startFirst ? start + limit : limit + start;
   return text;
-}
-
-function isIdPath(path: readonly string[]): boolean {
-  return path.length === 1 && path[0] === "id";
 }
 
 function renderProjection(f: Projection, options: RenderOptions): string {
