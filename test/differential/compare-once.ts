@@ -5,12 +5,12 @@
  * of a hand-written reproducer's select list with `id` (SurrealDB drops a renamed
  * `id`: `SELECT *, id AS pv` has none), and keep `id` out of record bodies.
  */
-import { RecordId as SdkRecordId } from "surrealdb";
 import { Circuit, parseRecordId } from "../../src/circuit/index.js";
 import type { WireValue } from "../../src/circuit/types.js";
 import type { Change } from "./arbitraries/records.js";
-import { type Table, type Val, Ref, TABLES, idKey } from "./arbitraries/values.js";
-import { SurrealOracle, sdkIdKey } from "./oracle.js";
+import { type Table, type Val, TABLES, idKey } from "./arbitraries/values.js";
+import { SurrealOracle } from "./oracle.js";
+import { collectRowIds, fromWire } from "./replay-steps.js";
 
 export interface Comparison {
   readonly surrealdb: string[];
@@ -43,26 +43,4 @@ export async function compareOnce(
     surrealdb: [...found].sort(),
     circuit: registered.view.members.map((m) => idKey(m.id.table, m.id.key)).sort(),
   };
-}
-
-function collectRowIds(value: unknown, out: Set<string>): void {
-  if (Array.isArray(value)) for (const v of value) collectRowIds(v, out);
-  else if (value !== null && typeof value === "object" && !(value instanceof SdkRecordId)) {
-    const row = value as Record<string, unknown>;
-    if (row.id instanceof SdkRecordId) out.add(sdkIdKey(row.id));
-    for (const v of Object.values(row)) collectRowIds(v, out);
-  }
-}
-
-function fromWire(w: WireValue): Val {
-  if (w === null || typeof w !== "object") return w;
-  if (Array.isArray(w)) return w.map(fromWire);
-  const keys = Object.keys(w);
-  if (keys.length === 1 && typeof w.$rid === "string") {
-    const rid = parseRecordId(w.$rid);
-    return new Ref(rid.table, rid.key);
-  }
-  const out: { [k: string]: Val } = {};
-  for (const k of keys) out[k] = fromWire(w[k]!);
-  return out;
 }

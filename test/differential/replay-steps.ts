@@ -137,7 +137,8 @@ function diff(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, nu
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, t]) => t);
 }
 
-function collectRowIds(value: unknown, out: Set<string>): void {
+/** Every record id the result holds as a row's own `id`, at any depth (rows, subquery rows, fetched records). */
+export function collectRowIds(value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) for (const v of value) collectRowIds(v, out);
   else if (value !== null && typeof value === "object" && !(value instanceof SdkRecordId)) {
     const row = value as Record<string, unknown>;
