@@ -8,12 +8,12 @@
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { fromBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, RetryInfoSchema, type ErrorInfo, type RetryInfo } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { Operation, type StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
-import { bearer, sspClient, transport, type TransportName } from "../support/clients.js";
+import { bearer, failure, sspClient, transport, type TransportName } from "../support/clients.js";
 import { grpcJsClients, type GenericClient } from "../support/grpc-js-clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -34,15 +34,6 @@ afterAll(async () => {
   await ts?.close();
   await real?.dispose();
 });
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to be refused");
-}
 
 async function firstMessage(stream: AsyncIterable<unknown>): Promise<unknown> {
   for await (const message of stream) return message;
@@ -120,7 +111,7 @@ const CASES: {
 
 describe.each(["connect/1.1", "grpc/2"] as TransportName[])("the Connect client over %s reads the details with findDetails", (name) => {
   it.each(CASES)("$name", async ({ call, code, reason, metadata, retry }) => {
-    const err = await refusal(call(sspClient(transport(name, ts.url))));
+    const err = await failure(call(sspClient(transport(name, ts.url))));
     expect(err.code).toBe(code);
     const infos = err.findDetails(ErrorInfoSchema);
     expect(infos).toHaveLength(1);

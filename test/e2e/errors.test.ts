@@ -5,24 +5,15 @@
  * answer UNIMPLEMENTED.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation, RecordChangeSchema } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import type { Core } from "../../src/core/index.js";
 import { gzipSync } from "node:zlib";
-import { sspClient, transport } from "../support/clients.js";
+import { failure, sspClient, transport } from "../support/clients.js";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";
 import { envelope, rawRpc, SSP_PATH, type HttpVersion } from "../support/raw-rpc.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** A CircuitError look-alike: the server knows it only by its `code` field. */
 class CodedError extends Error {

@@ -6,12 +6,12 @@
  * INVALID_ARGUMENT, leaving the state untouched.
  */
 import { createNodeEngines } from "@surrealdb/node";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { RecordId as SdkRecordId, Surreal } from "surrealdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { parseRecordId } from "../../src/circuit/index.js";
-import { sspClient, transport } from "../support/clients.js";
+import { failure, sspClient, transport } from "../support/clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -50,15 +50,6 @@ async function surrealAccepts(record: string, bodyId: WireId): Promise<boolean> 
     expect(String(err)).toMatch(/for the `id` field, but a specific record has been specified/);
     return false;
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
 }
 
 async function state(): Promise<string> {

@@ -5,7 +5,7 @@
  * and GetView are byte-identical before and after.
  */
 import { toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   GetServerInfoResponseSchema,
@@ -15,22 +15,13 @@ import {
   type StreamProcessorService,
 } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import { jsonSize } from "../../src/core/input-limits.js";
-import { sspClient, transport } from "../support/clients.js";
+import { failure, sspClient, transport } from "../support/clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 type Ssp = Client<typeof StreamProcessorService>;
 
 const create = (id: string, record: Record<string, unknown>) => ({ op: Operation.CREATE, id, record: record as never });
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to be refused");
-}
 
 /** Everything a client can read of the state, as bytes (uptime left out: it moves). */
 async function stateOf(client: Ssp): Promise<string[]> {
@@ -74,7 +65,7 @@ describe("configured size limits", () => {
     await client.registerView({ id: "edge", surql: "SELECT * FROM item WHERE kind = $kind", params: objectOfSize("kind", 1000) });
     const before = await stateOf(client);
     for (const id of ["edge", "new"]) {
-      const err = await refusal(client.registerView({ id, surql: "SELECT * FROM item WHERE kind = $kind", params: objectOfSize("kind", 1001) }));
+      const err = await failure(client.registerView({ id, surql: "SELECT * FROM item WHERE kind = $kind", params: objectOfSize("kind", 1001) }));
       expect(err.code).toBe(Code.ResourceExhausted);
       expect(err.rawMessage).toContain("SSP_MAX_PARAMS_BYTES");
       expect(err.rawMessage).toContain("1000 bytes");
@@ -84,9 +75,9 @@ describe("configured size limits", () => {
 
   it("refuses a record body over its limit, in Ingest and inside a batch", async () => {
     const before = await stateOf(client);
-    const single = await refusal(client.ingest({ change: create("item:3", { kind: "a", ...objectOfSize("pad", 2000) }) }));
+    const single = await failure(client.ingest({ change: create("item:3", { kind: "a", ...objectOfSize("pad", 2000) }) }));
     expect([single.code, single.rawMessage]).toEqual([Code.ResourceExhausted, expect.stringContaining("SSP_MAX_RECORD_BYTES")]);
-    const inBatch = await refusal(
+    const inBatch = await failure(
       client.ingestBatch({ changes: [create("item:4", { kind: "a" }), create("item:5", { kind: "a", ...objectOfSize("pad", 2001) })] }),
     );
     expect([inBatch.code, inBatch.rawMessage]).toEqual([Code.ResourceExhausted, expect.stringContaining("changes[1].record")]);
@@ -96,7 +87,7 @@ describe("configured size limits", () => {
   it("refuses a batch whose bodies are each small enough but too large together", async () => {
     const before = await stateOf(client);
     const changes = Array.from({ length: 4 }, (_, i) => create(`item:${10 + i}`, objectOfSize("kind", 1500)));
-    const err = await refusal(client.ingestBatch({ changes }));
+    const err = await failure(client.ingestBatch({ changes }));
     expect([err.code, err.rawMessage]).toEqual([Code.ResourceExhausted, expect.stringContaining("SSP_MAX_BATCH_BYTES")]);
     expect(await stateOf(client)).toEqual(before);
     await client.ingestBatch({ changes: changes.slice(0, 3) });
@@ -120,7 +111,7 @@ describe("default size limits", () => {
   it("refuses params over 1 MiB, which SurrealDB would otherwise be asked to store", async () => {
     await client.registerView({ id: "v", surql: "SELECT * FROM item WHERE kind = $kind", params: { kind: "a" } });
     const before = await stateOf(client);
-    const err = await refusal(client.registerView({ id: "big", surql: "SELECT * FROM item", params: objectOfSize("kind", 1_048_577) }));
+    const err = await failure(client.registerView({ id: "big", surql: "SELECT * FROM item", params: objectOfSize("kind", 1_048_577) }));
     expect([err.code, err.rawMessage]).toEqual([Code.ResourceExhausted, expect.stringContaining("1048576 bytes")]);
     expect(await stateOf(client)).toEqual(before);
   });

@@ -18,7 +18,7 @@ import {
   type WatchDeltasResponse,
 } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 
-import { sspClient, transport } from "../support/clients.js";
+import { failure, sspClient, transport } from "../support/clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -46,15 +46,6 @@ afterAll(async () => {
   await server?.close();
   await real?.dispose();
 });
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to be refused");
-}
 
 /** What a client can read of the views, as bytes. */
 async function viewState(): Promise<string[]> {
@@ -86,9 +77,9 @@ describe("SSP_MAX_VIEWS_PER_CLIENT", () => {
     await client.registerView({ id: "a3", surql: "SELECT * FROM item WHERE n > 1", clientId: "alice" });
     await client.registerView({ id: "b1", surql: SURQL, clientId: "bob" });
     const before = await viewState();
-    expectQuotaError(await refusal(client.registerView({ id: "a4", surql: SURQL, clientId: "alice" })), "SSP_MAX_VIEWS_PER_CLIENT", 3);
+    expectQuotaError(await failure(client.registerView({ id: "a4", surql: SURQL, clientId: "alice" })), "SSP_MAX_VIEWS_PER_CLIENT", 3);
     // Moving bob's view to alice would be a fourth view for alice.
-    expectQuotaError(await refusal(client.registerView({ id: "b1", surql: SURQL, clientId: "alice" })), "SSP_MAX_VIEWS_PER_CLIENT", 3);
+    expectQuotaError(await failure(client.registerView({ id: "b1", surql: SURQL, clientId: "alice" })), "SSP_MAX_VIEWS_PER_CLIENT", 3);
     expect(await viewState()).toEqual(before);
     expect((await client.getServerInfo({})).views).toBe(4);
     // Views of no client count against no client; and a removed view frees its slot.
@@ -111,7 +102,7 @@ describe("SSP_MAX_VIEWS_PER_CLIENT", () => {
     real = await real.restart();
     server = await startTestServer(real.core);
     client = sspClient(transport("grpc/2", server.url));
-    expectQuotaError(await refusal(client.registerView({ id: "d4", surql: SURQL, clientId: "dave" })), "SSP_MAX_VIEWS_PER_CLIENT", 3);
+    expectQuotaError(await failure(client.registerView({ id: "d4", surql: SURQL, clientId: "dave" })), "SSP_MAX_VIEWS_PER_CLIENT", 3);
   });
 });
 
@@ -167,7 +158,7 @@ describe("stream quotas", () => {
     streams.push(await openStream({ clientId: "alice", viewIds: ["bob-v"] }));
     expect(await openStreams()).toBe(2);
     for (const request of [{ clientId: "alice" }, { clientId: "alice", viewIds: ["bob-v"] }] as WatchInit[]) {
-      expectQuotaError(await refusal(openStream(request)), "SSP_MAX_STREAMS_PER_CLIENT", 2);
+      expectQuotaError(await failure(openStream(request)), "SSP_MAX_STREAMS_PER_CLIENT", 2);
     }
     expect(await openStreams()).toBe(2);
     // A backend following alice's view by its id is not alice's stream: it counts only in all.
@@ -183,7 +174,7 @@ describe("stream quotas", () => {
 
   it("SSP_MAX_STREAMS: four open in all, the fifth refused whoever asks", async () => {
     for (const c of ["alice", "bob", "carol", "dave"]) streams.push(await openStream({ clientId: c }));
-    expectQuotaError(await refusal(openStream({ clientId: "erin" })), "SSP_MAX_STREAMS", 4);
+    expectQuotaError(await failure(openStream({ clientId: "erin" })), "SSP_MAX_STREAMS", 4);
     expect(await openStreams()).toBe(4);
   });
 

@@ -6,12 +6,12 @@
  * NOT_SERVING with the reason in the body and in a metric.
  */
 import { Writable } from "node:stream";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { freshInstance, SurrealQLParser } from "../../src/circuit/index.js";
-import { healthClient, sspClient, transport } from "../support/clients.js";
+import { failure, healthClient, sspClient, transport } from "../support/clients.js";
 import { startRealCore, type RealCore } from "../support/real-core.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { parsePrometheusText, valueOf } from "../telemetry/prometheus-text.js";
@@ -25,15 +25,6 @@ function subqueries(levels: number): string {
 }
 /** Overflows ql-wasm's stack: "memory access out of bounds" (the input that poisoned the service). */
 const TRAPPING = ors(3000);
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 interface Service {
   readonly rc: RealCore;

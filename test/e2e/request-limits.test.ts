@@ -4,7 +4,7 @@
  * the limit, before the core is called; the limit itself is accepted.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Operation, RecordChangeSchema } from "../../gen/spooky/ssp/v1/ssp_pb.js";
 import {
@@ -14,19 +14,10 @@ import {
   MAX_TABLE_NAME_LENGTH,
   MAX_WATCH_VIEWS,
 } from "../../src/server/request-limits.js";
-import { sspClient, transport } from "../support/clients.js";
+import { failure, sspClient, transport } from "../support/clients.js";
 import { createFakeCore, type FakeCore } from "../support/fake-core.js";
 import { rawRpc, SSP_PATH } from "../support/raw-rpc.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
 
 let core: FakeCore;
 let ts: TestServer;

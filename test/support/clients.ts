@@ -1,5 +1,5 @@
 /** Connect clients over every protocol and HTTP version the server must serve. */
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { StreamProcessorService } from "../../gen/spooky/ssp/v1/ssp_pb.js";
@@ -32,3 +32,13 @@ export function healthClient(t: Transport): Client<typeof Health> {
 }
 
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+/** The error a call that must fail failed with; throws if it succeeded. */
+export async function failure(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail");
+}
