@@ -29,8 +29,11 @@ const create = (table: "user" | "thread" | "comment" | "message", key: number | 
 });
 
 describe("differential generators", () => {
+  const viewSettings = fuzzSettings(60);
+  // `make fuzz` scales the runs (SSP_FUZZ_RUNS=20000): give each its time, about 6.5 ms each here, 20 ms allowed for a loaded host.
+  const viewTimeoutMs = Math.max(60_000, viewSettings.runs * 20);
   it("generate views that SurrealDB 3 and ql-wasm both accept, over random records", async () => {
-    const settings = fuzzSettings(60);
+    const settings = viewSettings;
     await fc.assert(
       fc.asyncProperty(fc.array(changeArb, { maxLength: 12 }), fc.array(viewArb({ unboundParams: true, aliasShadowing: true }), { minLength: 1, maxLength: 4 }), async (changes, views) => {
         await oracle.reset();
@@ -44,7 +47,7 @@ describe("differential generators", () => {
       }),
       { numRuns: settings.runs, seed: settings.seed },
     );
-  });
+  }, viewTimeoutMs);
 
   it("generate bodies that round-trip through SurrealDB unchanged", async () => {
     await fc.assert(
